@@ -1,0 +1,40 @@
+# Two commands do all the set-up: `make run` and `make test`. Each installs what is missing.
+SHELL := /bin/bash
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+PYTHON_INSTALLED := $(VENV)/.installed
+NODE_INSTALLED := node_modules/.installed
+TEMPLATE := .serverless/cloudformation-template-update-stack.json
+# Packaging needs no AWS account: make sure no credentials from the shell leak into it.
+NO_AWS := env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE
+
+.PHONY: test lint package run install clean
+
+test: $(PYTHON_INSTALLED) package ## every test tier
+	$(PYTHON) -m pytest
+
+lint: $(PYTHON_INSTALLED) ## ruff (lint + format) and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+package: $(NODE_INSTALLED) ## the CloudFormation template and zip `sls deploy` would upload
+	$(NO_AWS) node_modules/.bin/sls package --stage $(or $(STAGE),dev)
+	@ls -l .serverless/*.zip
+
+run: ## the whole service on this machine (arrives with the local stack)
+	@echo "make run is not available yet: the local stack is being built." >&2; exit 2
+
+install: $(PYTHON_INSTALLED) $(NODE_INSTALLED)
+
+$(PYTHON_INSTALLED): requirements-dev.txt requirements.txt
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(NODE_INSTALLED): package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+clean:
+	rm -rf .serverless .pytest_cache .mypy_cache .ruff_cache

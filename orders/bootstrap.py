@@ -1,0 +1,46 @@
+"""Wires the use cases to their AWS adapters, once per process, on first use."""
+
+from __future__ import annotations
+
+import functools
+
+from orders.aws import client
+from orders.config import Settings
+from orders.model import Status
+from orders.notifier import SnsNotifier
+from orders.repository import DynamoOrderRepository
+from orders.router import SqsStatusRouter
+from orders.services import OrderService, StatusProcessor
+
+
+@functools.cache
+def settings() -> Settings:
+    """The settings of this process."""
+    return Settings.from_environment()
+
+
+@functools.cache
+def order_service() -> OrderService:
+    """The API's use cases, backed by the Orders table and the status queues."""
+    config = settings()
+    return OrderService(
+        DynamoOrderRepository(client("dynamodb"), config.orders_table),
+        SqsStatusRouter(client("sqs"), config.queue_urls),
+    )
+
+
+@functools.cache
+def status_processor(status: Status) -> StatusProcessor:
+    """The processor of one status queue, backed by the Orders table and the topic."""
+    config = settings()
+    return StatusProcessor(
+        status,
+        DynamoOrderRepository(client("dynamodb"), config.orders_table),
+        SnsNotifier(client("sns"), config.notifications_topic_arn),
+    )
+
+
+def reset() -> None:
+    """Forget the wiring and clients, so the next use reads the environment again (tests)."""
+    for cached in (settings, order_service, status_processor, client):
+        cached.cache_clear()

@@ -1,0 +1,101 @@
+"""The order as a plain document (camelCase keys, RFC 3339 times), as the API and table hold it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from orders.model import Customer, Device, HistoryEntry, NewOrder, Order, Priority, Status
+
+
+def format_timestamp(moment: datetime) -> str:
+    """RFC 3339 in UTC with millisecond precision and a ``Z``; sorts as text in time order."""
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
+
+
+def parse_timestamp(text: str) -> datetime:
+    """The inverse of ``format_timestamp``."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def order_to_document(order: Order) -> dict[str, Any]:
+    """The order as the API serves it."""
+    return {
+        "orderId": order.order_id,
+        "status": order.status.value,
+        "version": order.version,
+        "customer": customer_to_document(order.customer),
+        "device": device_to_document(order.device),
+        "issue": order.issue,
+        "priority": order.priority.value,
+        "createdAt": format_timestamp(order.created_at),
+        "updatedAt": format_timestamp(order.updated_at),
+        "history": [history_entry_to_document(entry) for entry in order.history],
+        "processing": {status.value: dict(record) for status, record in order.processing.items()},
+    }
+
+
+def order_from_document(document: Mapping[str, Any]) -> Order:
+    """The order from its document; the document is trusted (it came from the table)."""
+    return Order(
+        order_id=document["orderId"],
+        status=Status(document["status"]),
+        version=int(document["version"]),
+        customer=Customer(**_without_none(document["customer"])),
+        device=Device(
+            type=document["device"]["type"],
+            brand=document["device"].get("brand"),
+            model=document["device"].get("model"),
+            serial_number=document["device"].get("serialNumber"),
+        ),
+        issue=document["issue"],
+        priority=Priority(document["priority"]),
+        created_at=parse_timestamp(document["createdAt"]),
+        updated_at=parse_timestamp(document["updatedAt"]),
+        history=tuple(
+            HistoryEntry(Status(entry["status"]), parse_timestamp(entry["at"]), entry.get("note"))
+            for entry in document["history"]
+        ),
+        processing={
+            Status(status): dict(record)
+            for status, record in document.get("processing", {}).items()
+        },
+    )
+
+
+def new_order_to_document(new: NewOrder) -> dict[str, Any]:
+    """The validated create request, canonical: equal requests give equal documents."""
+    return {
+        "customer": customer_to_document(new.customer),
+        "device": device_to_document(new.device),
+        "issue": new.issue,
+        "priority": new.priority.value,
+    }
+
+
+def customer_to_document(customer: Customer) -> dict[str, str]:
+    return _without_none({"name": customer.name, "email": customer.email, "phone": customer.phone})
+
+
+def device_to_document(device: Device) -> dict[str, str]:
+    return _without_none(
+        {
+            "type": device.type,
+            "brand": device.brand,
+            "model": device.model,
+            "serialNumber": device.serial_number,
+        }
+    )
+
+
+def history_entry_to_document(entry: HistoryEntry) -> dict[str, str]:
+    return _without_none(
+        {"status": entry.status.value, "at": format_timestamp(entry.at), "note": entry.note}
+    )
+
+
+def _without_none(fields: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in fields.items() if value is not None}

@@ -1,0 +1,57 @@
+"""The status message: what goes on a status queue each time an order enters that status."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from orders.documents import format_timestamp, parse_timestamp
+from orders.model import Order, Status
+
+
+class MalformedMessage(ValueError):
+    """A queue message body that is not a status message."""
+
+
+@dataclass(frozen=True)
+class StatusMessage:
+    """An order entered ``status`` at ``occurred_at``, becoming ``version``."""
+
+    order_id: str
+    status: Status
+    version: int
+    occurred_at: datetime
+
+    @classmethod
+    def for_order(cls, order: Order) -> StatusMessage:
+        """The message for the status ``order`` has just entered."""
+        return cls(order.order_id, order.status, order.version, order.history[-1].at)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "orderId": self.order_id,
+                "status": self.status.value,
+                "version": self.version,
+                "occurredAt": format_timestamp(self.occurred_at),
+            }
+        )
+
+    @classmethod
+    def from_json(cls, body: str) -> StatusMessage:
+        """Parse a message body; raise ``MalformedMessage`` for anything else."""
+        try:
+            fields = json.loads(body)
+            message = cls(
+                order_id=str(uuid.UUID(fields["orderId"])),
+                status=Status(fields["status"]),
+                version=fields["version"],
+                occurred_at=parse_timestamp(fields["occurredAt"]),
+            )
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            raise MalformedMessage(str(error)) from error
+        if type(message.version) is not int or message.version < 1:
+            raise MalformedMessage("version must be a positive integer")
+        return message

@@ -1,0 +1,242 @@
+"""The order domain: statuses and their graph, the order itself and how it changes. No I/O."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any, TypeVar
+
+from orders.errors import TransitionNotAllowed
+
+_T = TypeVar("_T")
+
+
+class Status(StrEnum):
+    """Where a repair stands; each status has its own queue and processor."""
+
+    RECEIVED = "received"
+    INPROCESS = "inprocess"
+    COMPLETED = "completed"
+    CANCELED = "canceled"
+
+
+class Priority(StrEnum):
+    """How soon the shop should look at the device."""
+
+    NORMAL = "normal"
+    URGENT = "urgent"
+
+
+TRANSITIONS: Mapping[Status, frozenset[Status]] = MappingProxyType(
+    {
+        Status.RECEIVED: frozenset({Status.INPROCESS, Status.CANCELED}),
+        Status.INPROCESS: frozenset({Status.COMPLETED, Status.CANCELED}),
+        Status.COMPLETED: frozenset(),
+        Status.CANCELED: frozenset(),
+    }
+)
+"""The status graph: each status mapped to the statuses an order may move to next."""
+
+INITIAL_STATUS = Status.RECEIVED
+
+
+def predecessors(status: Status) -> frozenset[Status]:
+    """The statuses from which an order may move to ``status``."""
+    return frozenset(source for source, targets in TRANSITIONS.items() if status in targets)
+
+
+@dataclass(frozen=True)
+class Customer:
+    """Who brought the device in and how to reach them."""
+
+    name: str
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class Device:
+    """What is being repaired."""
+
+    type: str
+    brand: str | None = None
+    model: str | None = None
+    serial_number: str | None = None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """The moment an order entered a status, with the note given for the change."""
+
+    status: Status
+    at: datetime
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    """A validated request to create an order."""
+
+    customer: Customer
+    device: Device
+    issue: str
+    priority: Priority = Priority.NORMAL
+
+
+@dataclass(frozen=True)
+class OrderPatch:
+    """A validated partial update; ``None`` means the field was not sent."""
+
+    status: Status | None = None
+    note: str | None = None
+    customer: Customer | None = None
+    device: Device | None = None
+    issue: str | None = None
+    priority: Priority | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one update writes: the fields with new values and, for a status change, its entry."""
+
+    customer: Customer | None = None
+    device: Device | None = None
+    issue: str | None = None
+    priority: Priority | None = None
+    entered: HistoryEntry | None = None
+
+    def field_values(self) -> dict[str, Customer | Device | str]:
+        """The plain fields this change sets, by name (the status travels in ``entered``)."""
+        values = {
+            "customer": self.customer,
+            "device": self.device,
+            "issue": self.issue,
+            "priority": self.priority,
+        }
+        return {name: value for name, value in values.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class Guard:
+    """What the stored order must satisfy for a change to apply; checked atomically by the store.
+
+    ``status_in`` enforces the status graph without reading first; ``must_differ`` makes a
+    blind update of plain fields a no-op when the stored values already equal the new ones.
+    """
+
+    expected_version: int | None = None
+    status_in: frozenset[Status] | None = None
+    must_differ: bool = False
+
+    def admits(self, order: Order, change: Change) -> bool:
+        """Whether ``change`` may be applied to ``order`` (the store's condition, in Python)."""
+        if self.expected_version is not None and order.version != self.expected_version:
+            return False
+        if self.status_in is not None and order.status not in self.status_in:
+            return False
+        if self.must_differ:
+            return any(
+                getattr(order, name) != value for name, value in change.field_values().items()
+            )
+        return True
+
+
+@dataclass(frozen=True)
+class Order:
+    """A repair order as stored and served."""
+
+    order_id: str
+    status: Status
+    version: int
+    customer: Customer
+    device: Device
+    issue: str
+    priority: Priority
+    created_at: datetime
+    updated_at: datetime
+    history: tuple[HistoryEntry, ...]
+    processing: Mapping[Status, Mapping[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, order_id: str, new: NewOrder, at: datetime) -> Order:
+        """A new order, in the initial status, at version 1."""
+        return cls(
+            order_id=order_id,
+            status=INITIAL_STATUS,
+            version=1,
+            customer=new.customer,
+            device=new.device,
+            issue=new.issue,
+            priority=new.priority,
+            created_at=at,
+            updated_at=at,
+            history=(HistoryEntry(INITIAL_STATUS, at),),
+        )
+
+    def change_for(self, patch: OrderPatch, at: datetime) -> Change | None:
+        """The change ``patch`` makes to this order, or ``None`` if it changes nothing.
+
+        Raises ``TransitionNotAllowed`` when the patch asks for a status the graph forbids.
+        """
+        entered = None
+        if patch.status is not None and patch.status != self.status:
+            allowed = TRANSITIONS[self.status]
+            if patch.status not in allowed:
+                raise TransitionNotAllowed(self.status, patch.status, allowed)
+            entered = HistoryEntry(patch.status, at, patch.note)
+        change = Change(
+            customer=_changed(self.customer, patch.customer),
+            device=_changed(self.device, patch.device),
+            issue=_changed(self.issue, patch.issue),
+            priority=_changed(self.priority, patch.priority),
+            entered=entered,
+        )
+        return change if change != Change() else None
+
+    def with_change(self, change: Change, at: datetime) -> Order:
+        """This order after ``change``: one version later, and in the new status if any."""
+        updated = dataclasses.replace(
+            self,
+            customer=change.customer or self.customer,
+            device=change.device or self.device,
+            issue=change.issue or self.issue,
+            priority=change.priority or self.priority,
+            version=self.version + 1,
+            updated_at=at,
+        )
+        if change.entered is None:
+            return updated
+        return dataclasses.replace(
+            updated, status=change.entered.status, history=(*self.history, change.entered)
+        )
+
+    def entered(self, status: Status) -> bool:
+        """Whether the order has ever been in ``status``."""
+        return any(entry.status == status for entry in self.history)
+
+
+def optimistic_change(patch: OrderPatch, at: datetime) -> tuple[Change, Guard]:
+    """The change and guard for applying ``patch`` without reading the order first.
+
+    A status change is guarded by the statuses it may come from; a change of plain fields by
+    "something differs". When the guard fails, read the order and use ``Order.change_for``.
+    """
+    entered = None if patch.status is None else HistoryEntry(patch.status, at, patch.note)
+    change = Change(
+        customer=patch.customer,
+        device=patch.device,
+        issue=patch.issue,
+        priority=patch.priority,
+        entered=entered,
+    )
+    if patch.status is not None:
+        return change, Guard(status_in=predecessors(patch.status))
+    return change, Guard(must_differ=True)
+
+
+def _changed(current: _T, requested: _T | None) -> _T | None:
+    return requested if requested is not None and requested != current else None

@@ -1,0 +1,41 @@
+"""What the customer is told when their order enters each status. No I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from orders.model import Order, Status
+
+_MESSAGES = {
+    Status.RECEIVED: "Hello {name}, we received your {device} (order {order_id}). "
+    "We will let you know when the repair starts.",
+    Status.INPROCESS: "Hello {name}, the repair of your {device} has started (order {order_id}).",
+    Status.COMPLETED: "Hello {name}, your {device} is repaired and ready for pickup "
+    "(order {order_id}).",
+    Status.CANCELED: "Hello {name}, your order {order_id} for your {device} was canceled.",
+}
+_SUBJECTS = {
+    Status.RECEIVED: "We received your {device}",
+    Status.INPROCESS: "Your {device} repair has started",
+    Status.COMPLETED: "Your {device} is ready",
+    Status.CANCELED: "Your order was canceled",
+}
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One message to one customer about one status of one order."""
+
+    order_id: str
+    status: Status
+    subject: str
+    message: str
+
+
+def notification_for(order: Order, status: Status) -> Notification:
+    """The notification for ``order`` having entered ``status``."""
+    device = " ".join(part for part in (order.device.brand, order.device.type) if part)
+    fields = {"name": order.customer.name, "device": device, "order_id": order.order_id}
+    subject = _SUBJECTS[status].format(**fields)
+    # SNS subjects are limited to 100 characters.
+    return Notification(order.order_id, status, subject[:100], _MESSAGES[status].format(**fields))

@@ -1,0 +1,230 @@
+"""Use cases: what happens, in what order, when an order is created, read, changed or processed."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from orders import documents
+from orders.errors import (
+    ConcurrentUpdate,
+    DependencyUnavailable,
+    IdempotencyKeyReused,
+    OrderNotFound,
+    VersionMismatch,
+)
+from orders.messages import StatusMessage
+from orders.model import Change, Guard, Order, Status, optimistic_change
+from orders.notifications import Notification, notification_for
+from orders.notifier import PublishOutcome
+from orders.repository import AlreadyExists, ConditionFailed, Page
+from orders.validation import (
+    parse_idempotency_key,
+    parse_list_query,
+    parse_new_order,
+    parse_order_patch,
+)
+
+logger = logging.getLogger(__name__)
+
+# A guarded update that keeps losing to other writers gives up after this many reads.
+_UPDATE_ATTEMPTS = 3
+_IDEMPOTENCY_NAMESPACE = uuid.UUID("5b0f7a52-52a4-4c35-9f1e-5f1c0ab1d3a7")
+
+
+class OrderRepository(Protocol):
+    def add(self, order: Order, fingerprint: str | None = None) -> None: ...
+    def get(self, order_id: str) -> Order: ...
+    def get_many(self, order_ids: Iterable[str]) -> dict[str, Order]: ...
+    def update(self, order_id: str, change: Change, guard: Guard, at: datetime) -> Order: ...
+    def record_processing(
+        self, order_id: str, status: Status, record: Mapping[str, Any]
+    ) -> bool: ...
+    def list_page(self, status: Status | None, limit: int, cursor: str | None) -> Page: ...
+
+
+class Router(Protocol):
+    def route(self, message: StatusMessage) -> None: ...
+
+
+class Notifier(Protocol):
+    def publish(self, notifications: Sequence[Notification]) -> PublishOutcome: ...
+
+
+def utc_now() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Created:
+    """A created order; ``replayed`` when an ``Idempotency-Key`` found it already made."""
+
+    order: Order
+    replayed: bool = False
+
+
+class OrderService:
+    """The API's use cases: each validates first, then writes with a guard, then routes."""
+
+    def __init__(
+        self, orders: OrderRepository, router: Router, clock: Callable[[], datetime] = utc_now
+    ) -> None:
+        self._orders = orders
+        self._router = router
+        self._clock = clock
+
+    def create(self, body: object, idempotency_key: str | None = None) -> Created:
+        """Store a new order and route it to the received queue.
+
+        With an ``Idempotency-Key`` the order id is derived from the key, so a retry meets the
+        stored order in the same conditional write that would have created it.
+        """
+        new = parse_new_order(body)
+        key = parse_idempotency_key(idempotency_key)
+        fingerprint = None
+        order_id = str(uuid.uuid4())
+        if key is not None:
+            canonical = json.dumps(documents.new_order_to_document(new), sort_keys=True)
+            fingerprint = hashlib.sha256(canonical.encode()).hexdigest()
+            order_id = str(uuid.uuid5(_IDEMPOTENCY_NAMESPACE, key))
+        order = Order.create(order_id, new, self._clock())
+        try:
+            self._orders.add(order, fingerprint)
+        except AlreadyExists as existing:
+            if key is None:
+                raise
+            if existing.fingerprint != fingerprint:
+                raise IdempotencyKeyReused(key) from existing
+            return Created(existing.current, replayed=True)
+        self._router.route(StatusMessage.for_order(order))
+        logger.info("order created", extra={"orderId": order.order_id})
+        return Created(order)
+
+    def get(self, order_id: str) -> Order:
+        """The order with this id."""
+        _require_order_id(order_id)
+        return self._orders.get(order_id)
+
+    def update(self, order_id: str, body: object, if_match: int | None = None) -> Order:
+        """Apply a partial update; route the new status if the status changed.
+
+        The first write is blind, guarded by what the patch needs to be legal, so a valid
+        transition costs one write. Only when the guard fails is the order read, to tell a
+        no-op from a missing order, a stale version or a forbidden transition.
+        """
+        patch = parse_order_patch(body)
+        _require_order_id(order_id)
+        now = self._clock()
+        change, guard = optimistic_change(patch, now)
+        guard = dataclasses.replace(guard, expected_version=if_match)
+        for _ in range(_UPDATE_ATTEMPTS):
+            try:
+                if guard.status_in == frozenset():
+                    raise ConditionFailed(self._orders.get(order_id))
+                updated = self._orders.update(order_id, change, guard, now)
+            except ConditionFailed as failure:
+                current = failure.current
+                if current is None:
+                    raise OrderNotFound(order_id) from failure
+                if if_match is not None and current.version != if_match:
+                    raise VersionMismatch(if_match, current.version) from failure
+                next_change = current.change_for(patch, now)
+                if next_change is None:
+                    return current
+                change, guard = next_change, Guard(expected_version=current.version)
+                continue
+            if change.entered is not None:
+                self._router.route(StatusMessage.for_order(updated))
+                logger.info(
+                    "order status changed",
+                    extra={"orderId": order_id, "status": updated.status.value},
+                )
+            return updated
+        raise ConcurrentUpdate(order_id)
+
+    def list(self, parameters: Mapping[str, str]) -> Page:
+        """One page of orders, filtered by status when asked."""
+        query = parse_list_query(parameters)
+        return self._orders.list_page(query.status, query.limit, query.cursor)
+
+
+class StatusProcessor:
+    """A processor's work for one status: notify the customer once, record it on the order."""
+
+    def __init__(
+        self,
+        status: Status,
+        orders: OrderRepository,
+        notifier: Notifier,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._status = status
+        self._orders = orders
+        self._notifier = notifier
+        self._clock = clock
+
+    def process(self, deliveries: Mapping[str, StatusMessage]) -> set[str]:
+        """Process a batch of messages by delivery id; return the ids that failed.
+
+        A delivery fails alone when its order is unknown, never entered this status, or could
+        not be notified or recorded; duplicates (already recorded, or twice in this batch)
+        succeed without a second notification.
+        """
+        failed = {
+            delivery for delivery, message in deliveries.items() if message.status != self._status
+        }
+        wanted = {d: m for d, m in deliveries.items() if d not in failed}
+        orders = self._orders.get_many(message.order_id for message in wanted.values())
+        pending: dict[str, tuple[Order, StatusMessage]] = {}
+        for delivery, message in wanted.items():
+            order = orders.get(message.order_id)
+            if order is None or not order.entered(self._status):
+                logger.warning("no such order in this status", extra={"orderId": message.order_id})
+                failed.add(delivery)
+            elif self._status not in order.processing:
+                pending[order.order_id] = (order, message)
+        unfinished = self._notify_and_record(list(pending.values()))
+        failed.update(d for d, m in wanted.items() if m.order_id in unfinished)
+        return failed
+
+    def _notify_and_record(self, pending: Sequence[tuple[Order, StatusMessage]]) -> set[str]:
+        notifications = [notification_for(order, self._status) for order, _ in pending]
+        outcome = self._notifier.publish(notifications) if notifications else PublishOutcome()
+        unfinished: set[str] = set()
+        for index, (order, message) in enumerate(pending):
+            notification_id = outcome.published.get(index)
+            if notification_id is None:
+                unfinished.add(order.order_id)
+                continue
+            record = {
+                "processedAt": documents.format_timestamp(self._clock()),
+                "notificationId": notification_id,
+                "version": message.version,
+            }
+            try:
+                self._orders.record_processing(order.order_id, self._status, record)
+            except (OrderNotFound, DependencyUnavailable):
+                unfinished.add(order.order_id)
+                continue
+            logger.info(
+                "order processed", extra={"orderId": order.order_id, "status": self._status.value}
+            )
+        return unfinished
+
+
+def _require_order_id(order_id: str) -> None:
+    """Ids are UUIDs; anything else cannot name an order, so it is not found without a lookup."""
+    try:
+        if str(uuid.UUID(order_id)) == order_id:
+            return
+    except ValueError:
+        pass
+    raise OrderNotFound(order_id)

@@ -1,0 +1,227 @@
+"""Input rules: decoded request data in, domain values out, or exactly which fields are wrong."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeVar
+
+from orders.errors import FieldError, ValidationFailed
+from orders.model import INITIAL_STATUS, Customer, Device, NewOrder, OrderPatch, Priority, Status
+
+MAX_NAME = 100
+MAX_EMAIL = 254
+MAX_PHONE = 32
+MAX_ISSUE = 2000
+MAX_NOTE = 500
+MAX_CURSOR = 2048
+MAX_IDEMPOTENCY_KEY = 255
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+_EMAIL = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
+_PHONE = re.compile(r"[0-9 +\-().]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_BUT_LINE_BREAKS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+_CREATE_FIELDS = frozenset({"customer", "device", "issue", "priority", "status"})
+_UPDATE_FIELDS = frozenset({"status", "note", "customer", "device", "issue", "priority"})
+_CUSTOMER_FIELDS = frozenset({"name", "email", "phone"})
+_DEVICE_FIELDS = frozenset({"type", "brand", "model", "serialNumber"})
+_LIST_PARAMETERS = frozenset({"status", "limit", "cursor"})
+
+_E = TypeVar("_E", bound=StrEnum)
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """A validated request for one page of orders."""
+
+    status: Status | None = None
+    limit: int = DEFAULT_PAGE_SIZE
+    cursor: str | None = None
+
+
+def parse_new_order(body: object) -> NewOrder:
+    """Validate a create request body."""
+    errors = _Errors()
+    fields = errors.json_object(body, "body", _CREATE_FIELDS)
+    customer = errors.nested(fields, "customer", _CUSTOMER_FIELDS, _customer, required=True)
+    device = errors.nested(fields, "device", _DEVICE_FIELDS, _device, required=True)
+    issue = errors.text(fields, "issue", MAX_ISSUE, required=True, multiline=True)
+    priority = errors.choice(fields, "priority", Priority)
+    status = errors.choice(fields, "status", Status)
+    if status is not None and status != INITIAL_STATUS:
+        errors.add("status", f"a new order starts as {INITIAL_STATUS}")
+    errors.raise_if_any()
+    assert customer is not None
+    assert device is not None
+    assert issue is not None
+    return NewOrder(customer, device, issue, priority or Priority.NORMAL)
+
+
+def parse_order_patch(body: object) -> OrderPatch:
+    """Validate an update request body (a partial order: only the fields present change)."""
+    errors = _Errors()
+    fields = errors.json_object(body, "body", _UPDATE_FIELDS)
+    if isinstance(body, Mapping) and not body:
+        errors.add("body", f"give at least one of: {', '.join(sorted(_UPDATE_FIELDS))}")
+    patch = OrderPatch(
+        status=errors.choice(fields, "status", Status),
+        note=errors.text(fields, "note", MAX_NOTE, multiline=True),
+        customer=errors.nested(fields, "customer", _CUSTOMER_FIELDS, _customer),
+        device=errors.nested(fields, "device", _DEVICE_FIELDS, _device),
+        issue=errors.text(fields, "issue", MAX_ISSUE, multiline=True),
+        priority=errors.choice(fields, "priority", Priority),
+    )
+    if "note" in fields and "status" not in fields:
+        errors.add("note", "a note can only accompany a status change")
+    errors.raise_if_any()
+    return patch
+
+
+def parse_idempotency_key(value: str | None) -> str | None:
+    """Validate an ``Idempotency-Key`` header (absent is fine)."""
+    if value is None:
+        return None
+    key = value.strip()
+    if not (0 < len(key) <= MAX_IDEMPOTENCY_KEY and key.isascii() and key.isprintable()):
+        message = f"must be 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters"
+        raise ValidationFailed([FieldError("Idempotency-Key", message)])
+    return key
+
+
+def parse_list_query(parameters: Mapping[str, str]) -> ListQuery:
+    """Validate the query string of a list request."""
+    errors = _Errors()
+    for name in sorted(set(parameters) - _LIST_PARAMETERS):
+        errors.add(name, "unknown query parameter")
+    status = errors.choice(parameters, "status", Status)
+    limit = DEFAULT_PAGE_SIZE
+    if "limit" in parameters:
+        raw = parameters["limit"].strip()
+        if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_PAGE_SIZE:
+            limit = int(raw)
+        else:
+            errors.add("limit", f"must be a whole number from 1 to {MAX_PAGE_SIZE}")
+    cursor = parameters.get("cursor")
+    if cursor is not None and not 0 < len(cursor) <= MAX_CURSOR:
+        errors.add("cursor", "is not a cursor this service issued")
+    errors.raise_if_any()
+    return ListQuery(status, limit, cursor)
+
+
+def _customer(fields: Mapping[str, object], errors: _Errors, path: str) -> Customer:
+    name = errors.text(fields, "name", MAX_NAME, required=True, path=path)
+    email = errors.text(fields, "email", MAX_EMAIL, path=path)
+    phone = errors.text(fields, "phone", MAX_PHONE, path=path)
+    if email is not None and not _EMAIL.fullmatch(email):
+        errors.add(f"{path}.email", "must be an email address like name@example.com")
+    if phone is not None and not (_PHONE.fullmatch(phone) and any(c.isdigit() for c in phone)):
+        errors.add(f"{path}.phone", "must be digits, optionally with spaces and + - ( ) .")
+    if "email" not in fields and "phone" not in fields:
+        errors.add(path, "give an email or a phone so the customer can be reached")
+    return Customer(name or "", email, phone)
+
+
+def _device(fields: Mapping[str, object], errors: _Errors, path: str) -> Device:
+    return Device(
+        type=errors.text(fields, "type", MAX_NAME, required=True, path=path) or "",
+        brand=errors.text(fields, "brand", MAX_NAME, path=path),
+        model=errors.text(fields, "model", MAX_NAME, path=path),
+        serial_number=errors.text(fields, "serialNumber", MAX_NAME, path=path),
+    )
+
+
+_N = TypeVar("_N")
+
+
+class _Errors:
+    """Collects field errors so one response can name every problem at once."""
+
+    def __init__(self) -> None:
+        self._errors: list[FieldError] = []
+
+    def add(self, field: str, message: str) -> None:
+        self._errors.append(FieldError(field, message))
+
+    def raise_if_any(self) -> None:
+        if self._errors:
+            raise ValidationFailed(self._errors)
+
+    def json_object(
+        self, value: object, path: str, allowed: frozenset[str]
+    ) -> Mapping[str, object]:
+        if not isinstance(value, Mapping):
+            self.add(path, "must be a JSON object")
+            return {}
+        prefix = "" if path == "body" else f"{path}."
+        for name in sorted(set(value) - allowed):
+            self.add(f"{prefix}{name}", "unknown field")
+        return value
+
+    def nested(
+        self,
+        fields: Mapping[str, object],
+        name: str,
+        allowed: frozenset[str],
+        parse: Callable[[Mapping[str, object], _Errors, str], _N],
+        *,
+        required: bool = False,
+    ) -> _N | None:
+        if name not in fields:
+            if required:
+                self.add(name, "is required")
+            return None
+        before = len(self._errors)
+        nested = self.json_object(fields[name], name, allowed)
+        if not isinstance(fields[name], Mapping):
+            return None
+        parsed = parse(nested, self, name)
+        return parsed if len(self._errors) == before else None
+
+    def text(
+        self,
+        fields: Mapping[str, object],
+        name: str,
+        max_length: int,
+        *,
+        required: bool = False,
+        multiline: bool = False,
+        path: str = "",
+    ) -> str | None:
+        where = f"{path}.{name}" if path else name
+        if name not in fields:
+            if required:
+                self.add(where, "is required")
+            return None
+        value = fields[name]
+        if not isinstance(value, str):
+            self.add(where, "must be a string")
+            return None
+        value = value.strip()
+        control = _CONTROL_BUT_LINE_BREAKS if multiline else _CONTROL
+        if not value:
+            self.add(where, "must not be empty")
+        elif len(value) > max_length:
+            self.add(where, f"must be at most {max_length} characters")
+        elif control.search(value):
+            self.add(where, "must not contain control characters")
+        else:
+            return value
+        return None
+
+    def choice(self, fields: Mapping[str, object], name: str, kind: type[_E]) -> _E | None:
+        if name not in fields:
+            return None
+        value = fields[name]
+        choices = [member.value for member in kind]
+        if isinstance(value, str) and value.strip() in choices:
+            return kind(value.strip())
+        self.add(name, f"must be one of: {', '.join(choices)}")
+        return None

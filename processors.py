@@ -1,0 +1,68 @@
+"""Processor Lambda entry points, one per status queue, over one per-batch loop.
+
+Each returns an SQS partial batch response: only the records listed in ``batchItemFailures``
+go back to the queue (to be retried, then dead-lettered); the rest of the batch is done.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from orders import bootstrap
+from orders.logs import configure_logging
+from orders.messages import MalformedMessage, StatusMessage
+from orders.model import Status
+
+logger = logging.getLogger("orders.processors")
+configure_logging()
+
+
+def handle_received(event: Any, context: Any) -> dict[str, Any]:
+    """Process the received queue."""
+    return _process(Status.RECEIVED, event)
+
+
+def handle_inprocess(event: Any, context: Any) -> dict[str, Any]:
+    """Process the inprocess queue."""
+    return _process(Status.INPROCESS, event)
+
+
+def handle_completed(event: Any, context: Any) -> dict[str, Any]:
+    """Process the completed queue."""
+    return _process(Status.COMPLETED, event)
+
+
+def handle_canceled(event: Any, context: Any) -> dict[str, Any]:
+    """Process the canceled queue."""
+    return _process(Status.CANCELED, event)
+
+
+def _process(status: Status, event: Any) -> dict[str, Any]:
+    records = event.get("Records") if isinstance(event, Mapping) else None
+    if not isinstance(records, list):
+        logger.error("not an SQS event", extra={"status": status.value})
+        return _failures([])
+    deliveries: dict[str, StatusMessage] = {}
+    failed: list[str] = []
+    for record in records:
+        delivery_id = record.get("messageId") if isinstance(record, Mapping) else None
+        if not isinstance(delivery_id, str):
+            logger.error("SQS record without a messageId", extra={"status": status.value})
+            continue
+        try:
+            deliveries[delivery_id] = StatusMessage.from_json(record.get("body"))
+        except MalformedMessage as error:
+            logger.error("malformed message: %s", error, extra={"messageId": delivery_id})
+            failed.append(delivery_id)
+    try:
+        failed.extend(bootstrap.status_processor(status).process(deliveries))
+    except Exception:  # retry the batch's records rather than lose them
+        logger.exception("batch failed", extra={"status": status.value})
+        failed.extend(deliveries)
+    return _failures(failed)
+
+
+def _failures(delivery_ids: list[str]) -> dict[str, Any]:
+    return {"batchItemFailures": [{"itemIdentifier": delivery_id} for delivery_id in delivery_ids]}
