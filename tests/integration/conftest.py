@@ -1,0 +1,183 @@
+"""Integration tier: the real handlers against moto, with resources built from the template."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+import handler
+import processors
+from orders import aws, bootstrap
+from tests.support.contract import check_response
+from tests.support.events import ORDER_ROUTE, LambdaContext, api_event, sqs_event
+from tests.support.stack import Stack, create_data_stack, load_template
+
+STATUSES = ("received", "inprocess", "completed", "canceled")
+PROCESSORS = {
+    "received": processors.handle_received,
+    "inprocess": processors.handle_inprocess,
+    "completed": processors.handle_completed,
+    "canceled": processors.handle_canceled,
+}
+
+
+@pytest.fixture(scope="session")
+def template() -> dict[str, Any]:
+    return load_template()
+
+
+@pytest.fixture
+def stack(template: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    """A fresh moto account holding the table, queues and topic of the packaged template."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with mock_aws():
+        created = create_data_stack(boto3.client("cloudformation"), template, "orders-test")
+        for name, value in created.environment.items():
+            monkeypatch.setenv(name, value)
+        bootstrap.reset()
+        yield created
+    bootstrap.reset()
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+class Api:
+    """Calls ``handler.handle`` as API Gateway would, checking each answer against openapi.yaml."""
+
+    def call(self, method: str, resource: str, **kwargs: Any) -> Response:
+        raw = handler.handle(api_event(method, resource, **kwargs), LambdaContext())
+        check_response(resource, method, raw)
+        return Response(raw["statusCode"], raw["headers"], json.loads(raw["body"]))
+
+    def create(self, body: object, **kwargs: Any) -> Response:
+        return self.call("POST", "/orders", body=body, **kwargs)
+
+    def get(self, order_id: str) -> Response:
+        return self.call("GET", ORDER_ROUTE, order_id=order_id)
+
+    def update(self, order_id: str, body: object, **kwargs: Any) -> Response:
+        return self.call("PUT", ORDER_ROUTE, order_id=order_id, body=body, **kwargs)
+
+    def list(self, **query: str) -> Response:
+        return self.call("GET", "/orders", query=query or None)
+
+
+@pytest.fixture
+def api(stack: Stack) -> Api:
+    return Api()
+
+
+@dataclass
+class Queues:
+    """Reads what the service put on its status queues (and removes it)."""
+
+    stack: Stack
+
+    def url(self, status: str) -> str:
+        return self.stack.environment[f"{status.upper()}_QUEUE_URL"]
+
+    def drain(self, status: str) -> list[dict[str, Any]]:
+        """Every message on the status's queue, as received from SQS."""
+        sqs = boto3.client("sqs")
+        messages: list[dict[str, Any]] = []
+        while batch := sqs.receive_message(
+            QueueUrl=self.url(status), MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+        ).get("Messages", []):
+            messages.extend(batch)
+            for message in batch:
+                sqs.delete_message(
+                    QueueUrl=self.url(status), ReceiptHandle=message["ReceiptHandle"]
+                )
+        return messages
+
+    def bodies(self, status: str) -> list[dict[str, Any]]:
+        return [json.loads(message["Body"]) for message in self.drain(status)]
+
+    def deliver(self, status: str) -> dict[str, Any]:
+        """Run the status's processor on everything waiting on its queue, as Lambda would."""
+        messages = self.drain(status)
+        event = sqs_event(
+            *(m["Body"] for m in messages), message_ids=[m["MessageId"] for m in messages]
+        )
+        result: dict[str, Any] = PROCESSORS[status](event, LambdaContext())
+        return result
+
+
+@pytest.fixture
+def queues(stack: Stack) -> Queues:
+    return Queues(stack)
+
+
+@dataclass
+class Inbox:
+    """An SQS queue subscribed to the notifications topic: what customers were told."""
+
+    url: str
+
+    def notifications(self) -> list[dict[str, Any]]:
+        sqs = boto3.client("sqs")
+        received: list[dict[str, Any]] = []
+        while batch := sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10).get(
+            "Messages", []
+        ):
+            for message in batch:
+                envelope = json.loads(message["Body"])
+                attributes = {k: v["Value"] for k, v in envelope["MessageAttributes"].items()}
+                received.append({"message": envelope["Message"], **attributes})
+                sqs.delete_message(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"])
+        return received
+
+
+@pytest.fixture
+def inbox(stack: Stack) -> Inbox:
+    sqs = boto3.client("sqs")
+    url = sqs.create_queue(QueueName="notification-inbox")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    boto3.client("sns").subscribe(
+        TopicArn=stack.environment["NOTIFICATIONS_TOPIC_ARN"], Protocol="sqs", Endpoint=arn
+    )
+    return Inbox(url)
+
+
+@dataclass
+class AwsCalls:
+    """Every AWS operation the service's own clients performed, in order."""
+
+    calls: list[tuple[str, str]] = field(default_factory=list)
+
+    def record(self, model: Any, **_: Any) -> None:
+        self.calls.append((model.service_model.service_name, model.name))
+
+    def of(self, service: str) -> list[str]:
+        return [operation for name, operation in self.calls if name == service]
+
+    def clear(self) -> None:
+        self.calls.clear()
+
+
+@pytest.fixture
+def aws_calls(stack: Stack) -> AwsCalls:
+    recorder = AwsCalls()
+    for service in ("dynamodb", "sqs", "sns"):
+        aws.client(service).meta.events.register("before-call.*.*", recorder.record)
+    return recorder

@@ -1,0 +1,137 @@
+"""In-memory stand-ins for the adapters behind the protocols in ``orders.services``."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from orders.errors import OrderNotFound
+from orders.messages import StatusMessage
+from orders.model import Change, Customer, Device, Guard, HistoryEntry, NewOrder, Order, Status
+from orders.notifications import Notification
+from orders.notifier import PublishOutcome
+from orders.repository import AlreadyExists, ConditionFailed, Page
+
+
+class FakeOrderRepository:
+    """Orders in a dict, with the table's conditions checked in Python; counts every write."""
+
+    def __init__(self, *orders: Order) -> None:
+        self.orders: dict[str, Order] = {order.order_id: order for order in orders}
+        self.fingerprints: dict[str, str | None] = {}
+        self.writes = 0
+
+    def add(self, order: Order, fingerprint: str | None = None) -> None:
+        current = self.orders.get(order.order_id)
+        if current is not None:
+            raise AlreadyExists(current, self.fingerprints.get(order.order_id))
+        self.orders[order.order_id] = order
+        self.fingerprints[order.order_id] = fingerprint
+        self.writes += 1
+
+    def get(self, order_id: str) -> Order:
+        try:
+            return self.orders[order_id]
+        except KeyError:
+            raise OrderNotFound(order_id) from None
+
+    def get_many(self, order_ids: Iterable[str]) -> dict[str, Order]:
+        return {oid: self.orders[oid] for oid in set(order_ids) if oid in self.orders}
+
+    def update(self, order_id: str, change: Change, guard: Guard, at: datetime) -> Order:
+        current = self.orders.get(order_id)
+        if current is None or not guard.admits(current, change):
+            raise ConditionFailed(current)
+        updated = current.with_change(change, at)
+        self.orders[order_id] = updated
+        self.writes += 1
+        return updated
+
+    def record_processing(self, order_id: str, status: Status, record: Mapping[str, Any]) -> bool:
+        current = self.get(order_id)
+        if status in current.processing:
+            return False
+        processing = {**current.processing, status: dict(record)}
+        self.orders[order_id] = dataclasses.replace(current, processing=processing)
+        self.writes += 1
+        return True
+
+    def list_page(self, status: Status | None, limit: int, cursor: str | None) -> Page:
+        matching = sorted(
+            (o for o in self.orders.values() if status is None or o.status == status),
+            key=lambda order: order.created_at,
+            reverse=True,
+        )
+        start = int(cursor) if cursor is not None else 0
+        end = start + limit
+        return Page(tuple(matching[start:end]), str(end) if end < len(matching) else None)
+
+
+class FakeRouter:
+    """Keeps every routed message, in order."""
+
+    def __init__(self) -> None:
+        self.messages: list[StatusMessage] = []
+
+    def route(self, message: StatusMessage) -> None:
+        self.messages.append(message)
+
+
+class FakeNotifier:
+    """Keeps every published notification; refuses those for the orders told to fail."""
+
+    def __init__(self, failing_order_ids: Iterable[str] = ()) -> None:
+        self.sent: list[Notification] = []
+        self.failing_order_ids = set(failing_order_ids)
+
+    def publish(self, notifications: Sequence[Notification]) -> PublishOutcome:
+        outcome = PublishOutcome()
+        for index, notification in enumerate(notifications):
+            if notification.order_id in self.failing_order_ids:
+                outcome.failed.add(index)
+            else:
+                self.sent.append(notification)
+                outcome.published[index] = f"note-{len(self.sent)}"
+        return outcome
+
+
+class Clock:
+    """A clock that reads ``start``, then one second later on every call (UTC)."""
+
+    def __init__(self, start: datetime = datetime(2024, 3, 4, 9, 30, tzinfo=UTC)) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        moment = self.now
+        self.now += timedelta(seconds=1)
+        return moment
+
+
+LUCIA = Customer(name="Lucía Fernández", email="lucia.fernandez@example.com")
+THINKPAD = Device(type="laptop", brand="Lenovo", model="ThinkPad T14", serial_number="PF-3XK9QZ")
+COFFEE_SPILL = "Does not boot after a coffee spill on the keyboard."
+_PATHS = {
+    Status.RECEIVED: (Status.RECEIVED,),
+    Status.INPROCESS: (Status.RECEIVED, Status.INPROCESS),
+    Status.COMPLETED: (Status.RECEIVED, Status.INPROCESS, Status.COMPLETED),
+    Status.CANCELED: (Status.RECEIVED, Status.CANCELED),
+}
+
+
+def order_in(
+    status: Status,
+    order_id: str = "3f6c2a8e-51b4-4f7d-9a0e-6d2b8c1e7f45",
+    *,
+    customer: Customer = LUCIA,
+    device: Device = THINKPAD,
+    created_at: datetime = datetime(2024, 3, 1, 8, 15, tzinfo=UTC),
+) -> Order:
+    """Lucía's coffee-soaked ThinkPad, walked along the graph to ``status``, one hour a step."""
+    new = NewOrder(customer=customer, device=device, issue=COFFEE_SPILL)
+    order = Order.create(order_id, new, created_at)
+    for hours, next_status in enumerate(_PATHS[status][1:], start=1):
+        entry = HistoryEntry(next_status, created_at + timedelta(hours=hours))
+        order = order.with_change(Change(entered=entry), entry.at)
+    return order
