@@ -17,8 +17,11 @@ def format_timestamp(moment: datetime) -> str:
 
 
 def parse_timestamp(text: str) -> datetime:
-    """The inverse of ``format_timestamp``."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    """The inverse of ``format_timestamp``; a time without an offset is refused (ValueError)."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"{text} has no UTC offset")
+    return moment
 
 
 def order_to_document(order: Order) -> dict[str, Any]:

@@ -51,6 +51,7 @@ def parse_new_order(body: object) -> NewOrder:
     """Validate a create request body."""
     errors = _Errors()
     fields = errors.json_object(body, "body", _CREATE_FIELDS)
+    errors.raise_if_any_of("body")
     customer = errors.nested(fields, "customer", _CUSTOMER_FIELDS, _customer, required=True)
     device = errors.nested(fields, "device", _DEVICE_FIELDS, _device, required=True)
     issue = errors.text(fields, "issue", MAX_ISSUE, required=True, multiline=True)
@@ -120,7 +121,7 @@ def _customer(fields: Mapping[str, object], errors: _Errors, path: str) -> Custo
     name = errors.text(fields, "name", MAX_NAME, required=True, path=path)
     email = errors.text(fields, "email", MAX_EMAIL, path=path)
     phone = errors.text(fields, "phone", MAX_PHONE, path=path)
-    if email is not None and not _EMAIL.fullmatch(email):
+    if email is not None and not (_EMAIL.fullmatch(email) and len(email.partition("@")[0]) <= 64):
         errors.add(f"{path}.email", "must be an email address like name@example.com")
     if phone is not None and not (_PHONE.fullmatch(phone) and any(c.isdigit() for c in phone)):
         errors.add(f"{path}.phone", "must be digits, optionally with spaces and + - ( ) .")
@@ -149,6 +150,11 @@ class _Errors:
 
     def add(self, field: str, message: str) -> None:
         self._errors.append(FieldError(field, message))
+
+    def raise_if_any_of(self, field: str) -> None:
+        """Stop early when ``field`` itself is wrong: its parts would only repeat the news."""
+        if any(error.field == field for error in self._errors):
+            self.raise_if_any()
 
     def raise_if_any(self) -> None:
         if self._errors:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from orders.errors import OrderNotFound
+from orders.errors import DependencyUnavailable, OrderNotFound
 from orders.messages import StatusMessage
 from orders.model import Change, Customer, Device, Guard, HistoryEntry, NewOrder, Order, Status
 from orders.notifications import Notification
@@ -70,12 +70,16 @@ class FakeOrderRepository:
 
 
 class FakeRouter:
-    """Keeps every routed message, in order."""
+    """Keeps every routed message, in order; can be told the queues are down for a few sends."""
 
-    def __init__(self) -> None:
+    def __init__(self, unavailable_for: int = 0) -> None:
         self.messages: list[StatusMessage] = []
+        self.unavailable_for = unavailable_for
 
     def route(self, message: StatusMessage) -> None:
+        if self.unavailable_for > 0:
+            self.unavailable_for -= 1
+            raise DependencyUnavailable("SendMessage throttled")
         self.messages.append(message)
 
 

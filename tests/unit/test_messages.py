@@ -79,6 +79,7 @@ def test_extra_fields_in_a_message_are_tolerated() -> None:
         ("version fractional", body(version=1.5)),
         ("a timestamp that is not one", body(occurredAt="yesterday afternoon")),
         ("a timestamp that is a number", body(occurredAt=1709284500)),
+        ("a timestamp without a UTC offset", body(occurredAt="2024-03-01T09:15:00")),
     ],
 )
 def test_a_body_that_is_not_a_status_message_is_malformed(what: str, text: str) -> None:
