@@ -8,9 +8,10 @@ TEMPLATE := .serverless/cloudformation-template-update-stack.json
 # Packaging needs no AWS account: make sure no credentials from the shell leak into it.
 NO_AWS := env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE
 
-.PHONY: test lint package run install clean
+.PHONY: test lint package package-local run demo install clean
 
-test: $(PYTHON_INSTALLED) package ## every test tier
+# package-local first: `sls package --package DIR` clears the default .serverless/ folder.
+test: $(PYTHON_INSTALLED) package-local package ## every test tier
 	$(PYTHON) -m pytest
 
 lint: $(PYTHON_INSTALLED) ## ruff (lint + format) and mypy
@@ -22,8 +23,14 @@ package: $(NODE_INSTALLED) ## the CloudFormation template and zip `sls deploy` w
 	$(NO_AWS) node_modules/.bin/sls package --stage $(or $(STAGE),dev)
 	@ls -l .serverless/*.zip
 
-run: ## the whole service on this machine (arrives with the local stack)
-	@echo "make run is not available yet: the local stack is being built." >&2; exit 2
+run: $(PYTHON_INSTALLED) package-local ## the whole service on this machine; Ctrl-C stops it
+	$(PYTHON) -m offline
+
+demo: $(PYTHON_INSTALLED) ## against a running `make run`: a few orders through the status graph
+	$(PYTHON) -m offline.demo
+
+package-local: $(NODE_INSTALLED) ## the template of the local stage, which `make run` provisions
+	$(NO_AWS) node_modules/.bin/sls package --stage local --package .serverless-local
 
 install: $(PYTHON_INSTALLED) $(NODE_INSTALLED)
 

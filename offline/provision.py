@@ -13,7 +13,7 @@ DATA_RESOURCE_TYPES = frozenset({"AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS
 
 def template_path(stage: str) -> Path:
     """Where `make package` (dev) or `make package-local` (local) writes the template."""
-    folder = ROOT / ".serverless" / ("" if stage == "dev" else stage)
+    folder = ROOT / (".serverless" if stage == "dev" else f".serverless-{stage}")
     return folder / "cloudformation-template-update-stack.json"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 
 # Attributes every LogRecord has; anything else on a record came from ``extra=`` and is logged.
@@ -27,11 +28,17 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging() -> None:
-    """Log the service's INFO lines as JSON to stderr, unless a runtime (Lambda) already logs."""
+    """Log the service's INFO lines as JSON.
+
+    On Lambda with the JSON log format the runtime's handler already writes JSON with the
+    request id; anywhere else (serverless-offline, the pump, tests) this module's handler does.
+    """
     service_logger = logging.getLogger("orders")
     service_logger.setLevel(logging.INFO)
-    if logging.getLogger().handlers or service_logger.handlers:
+    # Set by the Lambda runtime itself, so read here rather than in the service's settings.
+    if os.environ.get("AWS_LAMBDA_LOG_FORMAT") == "JSON" or service_logger.handlers:
         return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     service_logger.addHandler(handler)
+    service_logger.propagate = False

@@ -3,28 +3,23 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from moto.dynamodb.models import DynamoDBBackend
 
+from offline.emulator import serialize_dynamodb_writes
 from tests.integration.conftest import Api, Queues
 from tests.support.data import laptop_order
 
 
 @pytest.fixture
-def atomic_moto_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+def atomic_moto_writes() -> Iterator[None]:
     """Make moto apply each write atomically, as DynamoDB does (moto alone does not)."""
-    lock = threading.RLock()
-    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
-        original = getattr(DynamoDBBackend, name)
-
-        def locked(*args: Any, __original: Any = original, **kwargs: Any) -> Any:
-            with lock:
-                return __original(*args, **kwargs)
-
-        monkeypatch.setattr(DynamoDBBackend, name, locked)
+    undo = serialize_dynamodb_writes()
+    yield
+    undo()
 
 
 def _race(*calls: Any) -> list[Any]:

@@ -1,0 +1,143 @@
+"""The whole service on one machine, over HTTP: API, table, queues, pump and processors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from typing import Any
+
+import boto3
+import pytest
+import requests
+
+from tests.e2e.conftest import API_KEY, ROOT, LocalStack, listening, start_stack
+from tests.support.data import laptop_order
+
+
+def api(
+    stack: LocalStack, method: str, path: str, body: object = None, key: str | None = API_KEY
+) -> requests.Response:
+    headers = {} if key is None else {"x-api-key": key}
+    return requests.request(method, stack.api_url + path, json=body, headers=headers, timeout=10)
+
+
+def eventually_processed(
+    stack: LocalStack, order_id: str, status: str, within: float = 5
+) -> dict[str, Any]:
+    """The order once ``processing.<status>`` appears; fails after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while True:
+        order: dict[str, Any] = api(stack, "GET", f"/orders/{order_id}").json()
+        if status in order["processing"]:
+            return order
+        assert time.monotonic() < deadline, f"{status} not processed within {within} s: {order}"
+        time.sleep(0.1)
+
+
+def test_an_order_goes_from_received_through_inprocess_to_completed(
+    local_stack: LocalStack,
+) -> None:
+    created = api(local_stack, "POST", "/orders", laptop_order())
+    assert created.status_code == 201
+    order_id = created.json()["orderId"]
+    eventually_processed(local_stack, order_id, "received", within=2)
+
+    started = api(
+        local_stack,
+        "PUT",
+        f"/orders/{order_id}",
+        {"status": "inprocess", "note": "Drying the board"},
+    )
+    assert started.status_code == 200
+    eventually_processed(local_stack, order_id, "inprocess")
+
+    finished = api(local_stack, "PUT", f"/orders/{order_id}", {"status": "completed"})
+    assert finished.status_code == 200
+    order = eventually_processed(local_stack, order_id, "completed")
+
+    assert order["status"] == "completed"
+    assert order["version"] == 3
+    assert [entry["status"] for entry in order["history"]] == ["received", "inprocess", "completed"]
+    assert set(order["processing"]) == {"received", "inprocess", "completed"}
+
+
+def test_an_order_can_be_canceled_from_received(local_stack: LocalStack) -> None:
+    order_id = api(local_stack, "POST", "/orders", laptop_order()).json()["orderId"]
+
+    canceled = api(
+        local_stack,
+        "PUT",
+        f"/orders/{order_id}",
+        {"status": "canceled", "note": "Customer changed their mind"},
+    )
+
+    assert canceled.status_code == 200
+    order = eventually_processed(local_stack, order_id, "canceled")
+    assert order["status"] == "canceled"
+    assert "received" in order["processing"]
+
+
+def test_a_transition_off_the_graph_is_rejected_with_409(local_stack: LocalStack) -> None:
+    order_id = api(local_stack, "POST", "/orders", laptop_order()).json()["orderId"]
+
+    rejected = api(local_stack, "PUT", f"/orders/{order_id}", {"status": "completed"})
+
+    assert rejected.status_code == 409
+    assert rejected.headers["Content-Type"] == "application/problem+json"
+    assert "inprocess" in rejected.json()["detail"]
+
+
+@pytest.mark.parametrize("key", [None, "not-the-key"], ids=["missing key", "wrong key"])
+def test_requests_without_the_right_api_key_get_403(
+    local_stack: LocalStack, key: str | None
+) -> None:
+    assert api(local_stack, "POST", "/orders", laptop_order(), key=key).status_code == 403
+    assert api(local_stack, "GET", "/orders", key=key).status_code == 403
+
+
+def test_a_poison_message_ends_in_the_dead_letter_queue(local_stack: LocalStack) -> None:
+    sqs = boto3.client(
+        "sqs", endpoint_url=local_stack.emulator_url, region_name="us-east-1",
+        aws_access_key_id="local", aws_secret_access_key="local",
+    )  # fmt: skip
+    queue = sqs.get_queue_url(QueueName="orders-local-received")["QueueUrl"]
+    dead_letters = sqs.get_queue_url(QueueName="orders-local-received-dlq")["QueueUrl"]
+
+    sqs.send_message(QueueUrl=queue, MessageBody="this is not a status message")
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        messages = sqs.receive_message(QueueUrl=dead_letters, WaitTimeSeconds=1).get("Messages", [])
+        if messages:
+            assert messages[0]["Body"] == "this is not a status message"
+            return
+    pytest.fail("the poison message never reached the DLQ")
+
+
+def test_stopping_the_stack_leaves_nothing_running() -> None:
+    stack = start_stack()
+    stack.wait_until_ready()
+    child_pids = subprocess.run(
+        ["pgrep", "-P", str(stack.process.pid)], capture_output=True, text=True
+    ).stdout.split()
+
+    assert stack.stop() == 0
+
+    assert not any(listening(port) for port in stack.ports.values())
+    assert all(
+        subprocess.run(["kill", "-0", pid], capture_output=True).returncode != 0
+        for pid in child_pids
+    )
+
+
+def test_a_port_in_use_gets_a_clear_message(local_stack: LocalStack) -> None:
+    taken = local_stack.ports["http"]
+    command = [sys.executable, "-m", "offline", "--http-port", str(taken)]
+    command += ["--emulator-port", "0", "--lambda-port", "0"]
+
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 1
+    assert f"port {taken} (API) is already in use" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
