@@ -16,6 +16,7 @@ import processors
 from orders import aws, bootstrap
 from tests.support.contract import check_response
 from tests.support.events import ORDER_ROUTE, LambdaContext, api_event, sqs_event
+from tests.support.iam import CallLog, functions
 from tests.support.stack import Stack, create_data_stack, load_template
 
 STATUSES = ("received", "inprocess", "completed", "canceled")
@@ -32,8 +33,21 @@ def template() -> dict[str, Any]:
     return load_template()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run tests marked ``after_all`` last, so they see what every other test did."""
+    items.sort(key=lambda item: item.get_closest_marker("after_all") is not None)
+
+
+@pytest.fixture(scope="session")
+def call_log(template: dict[str, Any]) -> CallLog:
+    """Every AWS action the integration tests made each function's code perform."""
+    return CallLog({function.code: function.name for function in functions(template)})
+
+
 @pytest.fixture
-def stack(template: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+def stack(
+    template: dict[str, Any], call_log: CallLog, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Stack]:
     """A fresh moto account holding the table, queues and topic of the packaged template."""
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
@@ -48,6 +62,8 @@ def stack(template: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator
         for name, value in created.environment.items():
             monkeypatch.setenv(name, value)
         bootstrap.reset()
+        for service in ("dynamodb", "sqs", "sns"):
+            aws.client(service).meta.events.register("before-call.*.*", call_log.record)
         yield created
     bootstrap.reset()
 

@@ -1,0 +1,56 @@
+"""Least privilege, proven: each role grants exactly the actions its function's code performs.
+
+The actions come from every integration test that ran before this one (a botocore hook
+attributes each call to the entry point on the stack), plus a workload here that walks every
+path that reaches AWS, so the check holds when this file runs alone too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.integration.conftest import Api, Queues
+from tests.support.data import laptop_order
+from tests.support.iam import (
+    EVENT_SOURCE_ACTIONS,
+    PLATFORM_ACTIONS,
+    CallLog,
+    functions,
+    granted_actions,
+)
+
+pytestmark = pytest.mark.after_all
+
+
+def _every_path(api: Api, queues: Queues) -> None:
+    order_id = api.create(laptop_order(), headers={"Idempotency-Key": "iam-walk"}).body["orderId"]
+    api.create(laptop_order(), headers={"Idempotency-Key": "iam-walk"})
+    api.get(order_id)
+    api.update(order_id, {"priority": "urgent"})
+    api.update(order_id, {"status": "received"})
+    api.list(status="received")
+    api.list()
+    for status in ("inprocess", "completed"):
+        api.update(order_id, {"status": status})
+    canceled = api.create(laptop_order()).body["orderId"]
+    api.update(canceled, {"status": "canceled"})
+    for status in ("received", "inprocess", "completed", "canceled"):
+        assert queues.deliver(status) == {"batchItemFailures": []}
+
+
+def test_each_role_grants_exactly_what_its_code_calls(
+    api: Api, queues: Queues, call_log: CallLog, template: dict[str, Any]
+) -> None:
+    _every_path(api, queues)
+
+    assert call_log.unattributed == set(), "AWS calls made outside any function's entry point"
+    for function in functions(template):
+        granted = granted_actions(template, function.role) - PLATFORM_ACTIONS
+        if function.has_event_source:
+            assert granted >= EVENT_SOURCE_ACTIONS, f"{function.name} cannot read its queue"
+            granted -= EVENT_SOURCE_ACTIONS
+        performed = call_log.actions[function.name]
+        assert performed - granted == set(), f"{function.name}'s role lacks actions its code calls"
+        assert granted - performed == set(), f"{function.name}'s role grants actions no code uses"
