@@ -5,13 +5,17 @@ PYTHON := $(VENV)/bin/python
 PYTHON_INSTALLED := $(VENV)/.installed
 NODE_INSTALLED := node_modules/.installed
 TEMPLATE := .serverless/cloudformation-template-update-stack.json
+# checkov pins an old boto3, so it gets a virtualenv of its own; the stamp names the version.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_VERSION := 3.3.30
+CHECKOV_INSTALLED := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 # Packaging needs no AWS account: make sure no credentials from the shell leak into it.
 NO_AWS := env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE
 
-.PHONY: test lint package package-local run demo install clean
+.PHONY: test lint package package-local check-template run demo bench bench-smoke install clean
 
 # package-local first: `sls package --package DIR` clears the default .serverless/ folder.
-test: $(PYTHON_INSTALLED) package-local package ## every test tier
+test: $(PYTHON_INSTALLED) package-local package check-template ## every test tier
 	$(PYTHON) -m pytest
 
 lint: $(PYTHON_INSTALLED) ## ruff (lint + format) and mypy
@@ -23,11 +27,25 @@ package: $(NODE_INSTALLED) ## the CloudFormation template and zip `sls deploy` w
 	$(NO_AWS) node_modules/.bin/sls package --stage $(or $(STAGE),dev)
 	@ls -l .serverless/*.zip
 
+# cfn-lint with the serverless rules, then checkov, on the packaged template. The rules each one
+# skips, and why, are in .cfnlintrc.yaml and .checkov.yaml.
+check-template: $(PYTHON_INSTALLED) $(CHECKOV_INSTALLED) package ## lint and policy-check the template
+	$(VENV)/bin/cfn-lint $(TEMPLATE)
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml -f $(TEMPLATE) \
+		--framework cloudformation --skip-download --quiet --compact
+
 run: $(PYTHON_INSTALLED) package-local ## the whole service on this machine; Ctrl-C stops it
 	$(PYTHON) -m offline
 
 demo: $(PYTHON_INSTALLED) ## against a running `make run`: a few orders through the status graph
 	$(PYTHON) -m offline.demo
+
+# Not part of `make test`. Needs the packaged templates (`make package package-local`).
+bench: $(PYTHON_INSTALLED) $(NODE_INSTALLED) ## cold start, AWS calls, list cost, throughput, zip
+	$(PYTHON) -m bench
+
+bench-smoke: $(PYTHON_INSTALLED) $(NODE_INSTALLED) ## `make bench` in ~1 min, results under .bench/
+	$(PYTHON) -m bench --quick
 
 package-local: $(NODE_INSTALLED) ## the template of the local stage, which `make run` provisions
 	$(NO_AWS) node_modules/.bin/sls package --stage local --package .serverless-local
@@ -37,6 +55,11 @@ install: $(PYTHON_INSTALLED) $(NODE_INSTALLED)
 $(PYTHON_INSTALLED): requirements-dev.txt requirements.txt
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(CHECKOV_INSTALLED):
+	test -x $(CHECKOV_VENV)/bin/python || python3 -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
 	touch $@
 
 $(NODE_INSTALLED): package-lock.json

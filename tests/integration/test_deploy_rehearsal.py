@@ -32,6 +32,9 @@ MOTO_UNSUPPORTED_TYPES = {
     "AWS::ApiGateway::UsagePlan",
     "AWS::ApiGateway::UsagePlanKey",
     "AWS::S3::BucketPolicy",
+    "AWS::CloudWatch::Alarm",
+    "AWS::SNS::Subscription",
+    "AWS::Lambda::EventInvokeConfig",
 }
 
 
@@ -130,5 +133,6 @@ def test_the_deployed_functions_use_the_packaged_handlers(deployed: dict[str, An
         "processInprocess": "processors.handle_inprocess",
         "processCompleted": "processors.handle_completed",
         "processCanceled": "processors.handle_canceled",
+        "sweepDispatches": "processors.sweep_dispatches",
     }
     assert {f["Runtime"] for f in functions} == {"python3.12"}
