@@ -1,4 +1,4 @@
-"""Processor Lambda entry points, one per status queue, over one per-batch loop.
+"""Processor Lambda entry points: one per status queue, over one per-batch loop, and the sweeper.
 
 Each returns an SQS partial batch response: only the records listed in ``batchItemFailures``
 go back to the queue (to be retried, then dead-lettered); the rest of the batch is done.
@@ -6,6 +6,7 @@ go back to the queue (to be retried, then dead-lettered); the rest of the batch 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -37,6 +38,13 @@ def handle_completed(event: Any, context: Any) -> dict[str, Any]:
 def handle_canceled(event: Any, context: Any) -> dict[str, Any]:
     """Process the canceled queue."""
     return _process(Status.CANCELED, event)
+
+
+def sweep_dispatches(event: Any, context: Any) -> dict[str, int]:
+    """Scheduled: send again the status messages no processor has confirmed in time."""
+    report = bootstrap.dispatch_sweeper().sweep()
+    logger.info("dispatch sweep done", extra=dataclasses.asdict(report))
+    return dataclasses.asdict(report)
 
 
 def _process(status: Status, event: Any) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The queue pump: feeds each status queue to its processor the way Lambda's SQS event source does.
+"""The queue pump: feeds each status queue to its processor the way Lambda's SQS event source does,
+and runs the scheduled functions at their rate.
 
 Which handler serves which queue, and with what batch size, comes from ``serverless.yml``. For
 each queue a worker long-polls, builds a real SQS event from the batch, invokes the handler,
@@ -14,6 +15,7 @@ import importlib
 import json
 import logging
 import os
+import re
 import signal
 import threading
 import time
@@ -54,9 +56,42 @@ def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
 _TolerantLoader.add_multi_constructor("!", _tag)
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """A scheduled function: its handler and how often it runs."""
+
+    function: str
+    handler: str
+    every_seconds: float
+
+
+_RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+def _service(definition: Path) -> dict[str, Any]:
+    service: dict[str, Any] = yaml.load(definition.read_text(), Loader=_TolerantLoader)
+    return service
+
+
+def schedules(definition: Path = ROOT / "serverless.yml") -> list[Schedule]:
+    """The ``schedule: rate(...)`` events declared in ``serverless.yml``."""
+    found = []
+    for name, function in _service(definition)["functions"].items():
+        for event in function.get("events", []):
+            rate = event.get("schedule") if isinstance(event, dict) else None
+            if isinstance(rate, dict):
+                rate = rate.get("rate")
+            match = _RATE.fullmatch(str(rate)) if rate else None
+            if match:
+                seconds = int(match[1]) * _UNIT_SECONDS[match[2].rstrip("s")]
+                found.append(Schedule(name, function["handler"], seconds))
+    return found
+
+
 def subscriptions(definition: Path = ROOT / "serverless.yml") -> list[Subscription]:
     """The SQS event sources declared in ``serverless.yml``."""
-    service = yaml.load(definition.read_text(), Loader=_TolerantLoader)
+    service = _service(definition)
     found = []
     for name, function in service["functions"].items():
         for event in function.get("events", []):
@@ -93,8 +128,7 @@ class QueueWorker(threading.Thread):
         self._visibility_timeout = visibility_timeout
         self._stopping = stopping
         self._sqs = boto3.client("sqs")
-        module, _, function = subscription.handler.rpartition(".")
-        self._handler = getattr(importlib.import_module(module), function)
+        self._handler = _import(subscription.handler)
         self._queue_arn = self._sqs.get_queue_attributes(
             QueueUrl=queue_url, AttributeNames=["QueueArn"]
         )["Attributes"]["QueueArn"]
@@ -182,6 +216,30 @@ class QueueWorker(threading.Thread):
         }
 
 
+class ScheduleWorker(threading.Thread):
+    """Invokes a scheduled function at its rate, as EventBridge would, until told to stop."""
+
+    def __init__(self, schedule: Schedule, stopping: threading.Event) -> None:
+        super().__init__(name=schedule.function, daemon=True)
+        self._schedule = schedule
+        self._stopping = stopping
+        self._handler = _import(schedule.handler)
+
+    def run(self) -> None:
+        logger.info("%s: every %d s", self.name, self._schedule.every_seconds)
+        while not self._stopping.wait(self._schedule.every_seconds):
+            event = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
+            try:
+                logger.info("%s: %s", self.name, self._handler(event, _Context(self.name)))
+            except Exception:
+                logger.exception("%s: the scheduled run failed", self.name)
+
+
+def _import(handler: str) -> Any:
+    module, _, function = handler.rpartition(".")
+    return getattr(importlib.import_module(module), function)
+
+
 class _Context:
     """The Lambda context attributes a handler may read."""
 
@@ -213,10 +271,11 @@ def main() -> None:
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
-    workers = [
+    workers: list[threading.Thread] = [
         QueueWorker(s, queue_urls[s.queue_logical_id], args.visibility_timeout, stopping)
         for s in subscriptions()
     ]
+    workers += [ScheduleWorker(schedule, stopping) for schedule in schedules()]
     for worker in workers:
         worker.start()
     stopping.wait()

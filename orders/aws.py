@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -39,10 +40,20 @@ _UNAVAILABLE_CODES = frozenset(
 )
 
 
+_creating = threading.Lock()
+
+
+@functools.cache
+def session() -> boto3.session.Session:
+    """One session per process: each new session would load botocore's data files again."""
+    return boto3.session.Session()
+
+
 @functools.cache
 def client(service: str) -> Any:
     """The process-wide client for ``service``; boto3 honours ``AWS_ENDPOINT_URL`` itself."""
-    return boto3.session.Session().client(service, config=_CLIENT_CONFIG)
+    with _creating:  # a session may not create clients from several threads at once
+        return session().client(service, config=_CLIENT_CONFIG)
 
 
 def error_code(error: ClientError) -> str:

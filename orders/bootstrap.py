@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import functools
 
-from orders.aws import client
+from orders.aws import client, session
 from orders.config import Settings
 from orders.model import Status
 from orders.notifier import SnsNotifier
 from orders.repository import DynamoOrderRepository
 from orders.router import SqsStatusRouter
-from orders.services import OrderService, StatusProcessor
+from orders.services import DispatchSweeper, OrderService, StatusProcessor
 
 
 @functools.cache
@@ -40,7 +40,17 @@ def status_processor(status: Status) -> StatusProcessor:
     )
 
 
+@functools.cache
+def dispatch_sweeper() -> DispatchSweeper:
+    """The sweeper of unconfirmed status messages, backed by the table and the status queues."""
+    config = settings()
+    return DispatchSweeper(
+        DynamoOrderRepository(client("dynamodb"), config.orders_table),
+        SqsStatusRouter(client("sqs"), config.queue_urls),
+    )
+
+
 def reset() -> None:
     """Forget the wiring and clients, so the next use reads the environment again (tests)."""
-    for cached in (settings, order_service, status_processor, client):
+    for cached in (settings, order_service, status_processor, dispatch_sweeper, client, session):
         cached.cache_clear()

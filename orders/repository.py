@@ -9,7 +9,7 @@ import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -19,9 +19,16 @@ from botocore.exceptions import ClientError
 from orders import documents
 from orders.aws import error_code, unavailable_on_transient_errors
 from orders.errors import DependencyUnavailable, InvalidCursor, OrderNotFound
+from orders.messages import StatusMessage
 from orders.model import Change, Customer, Device, Guard, Order, Status
 
 STATUS_INDEX = "byStatus"
+DISPATCH_INDEX = "byDispatchDue"
+# Every order with a status message not yet confirmed by its processor carries this partition
+# key (and ``dispatchDue``); the index is sparse, so the sweeper reads only those orders.
+_DISPATCH_SHARD = "pending"
+# A message is normally processed within a second; after this long it is sent again.
+DISPATCH_GRACE = timedelta(minutes=2)
 _BATCH_GET_LIMIT = 100
 _UNPROCESSED_RETRIES = 5
 
@@ -41,6 +48,15 @@ class AlreadyExists(Exception):
         self.current = current
         self.fingerprint = fingerprint
         super().__init__(f"order {current.order_id} exists")
+
+
+@dataclass(frozen=True)
+class DueDispatch:
+    """An order whose status messages (``messages``) no processor has confirmed yet."""
+
+    order_id: str
+    messages: tuple[StatusMessage, ...]
+    attempts: int
 
 
 @dataclass(frozen=True)
@@ -81,6 +97,10 @@ class DynamoOrderRepository:
     def add(self, order: Order, fingerprint: str | None = None) -> None:
         """Store a new order; raise ``AlreadyExists`` if its id is taken."""
         item = documents.order_to_document(order)
+        entered = order.history[-1]
+        item["pendingDispatch"] = {entered.status.value: documents.format_timestamp(entered.at)}
+        item["dispatchShard"] = _DISPATCH_SHARD
+        item["dispatchDue"] = documents.format_timestamp(entered.at + DISPATCH_GRACE)
         if fingerprint is not None:
             item["requestFingerprint"] = fingerprint
         try:
@@ -165,11 +185,16 @@ class DynamoOrderRepository:
                 self._dynamodb.update_item(
                     TableName=self._table,
                     Key=_key(order_id),
-                    UpdateExpression="SET #processing.#status = :record",
+                    UpdateExpression="SET #processing.#status = :record "
+                    "REMOVE #pendingDispatch.#status",
                     ConditionExpression=(
                         "attribute_exists(orderId) AND attribute_not_exists(#processing.#status)"
                     ),
-                    ExpressionAttributeNames={"#processing": "processing", "#status": status.value},
+                    ExpressionAttributeNames={
+                        "#processing": "processing",
+                        "#pendingDispatch": "pendingDispatch",
+                        "#status": status.value,
+                    },
                     ExpressionAttributeValues={":record": _serializer.serialize(dict(record))},
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
@@ -211,6 +236,77 @@ class DynamoOrderRepository:
             return Page(orders, self._encode_cursor(last_key, status))
         page = orders[:limit]
         return Page(page, self._encode_cursor(_position(page[-1], status), status))
+
+    def due_dispatches(self, now: datetime, limit: int = 100) -> list[DueDispatch]:
+        """Orders whose status messages are still unconfirmed at ``now`` (oldest first).
+
+        A Query on the sparse dispatch index: its cost follows the pending orders, not the table.
+        """
+        with unavailable_on_transient_errors():
+            response = self._dynamodb.query(
+                TableName=self._table,
+                IndexName=DISPATCH_INDEX,
+                KeyConditionExpression="dispatchShard = :shard AND dispatchDue <= :now",
+                ExpressionAttributeValues={
+                    ":shard": {"S": _DISPATCH_SHARD},
+                    ":now": {"S": documents.format_timestamp(now)},
+                },
+                Limit=limit,
+            )
+        due = []
+        for item in response.get("Items", []):
+            fields = _from_item(item)
+            messages = tuple(
+                StatusMessage(
+                    fields["orderId"],
+                    Status(status),
+                    int(fields["version"]),
+                    documents.parse_timestamp(occurred_at),
+                )
+                for status, occurred_at in sorted(fields.get("pendingDispatch", {}).items())
+            )
+            due.append(DueDispatch(fields["orderId"], messages, fields.get("dispatchAttempts", 0)))
+        return due
+
+    def postpone_dispatch(self, order_id: str, until: datetime) -> None:
+        """Look at this order's pending messages again at ``until``; count the attempt."""
+        with unavailable_on_transient_errors():
+            self._dynamodb.update_item(
+                TableName=self._table,
+                Key=_key(order_id),
+                UpdateExpression="SET dispatchDue = :until ADD dispatchAttempts :one",
+                ConditionExpression="attribute_exists(dispatchShard)",
+                ExpressionAttributeValues={
+                    ":until": {"S": documents.format_timestamp(until)},
+                    ":one": {"N": "1"},
+                },
+            )
+
+    def settle_dispatch(self, order_id: str) -> bool:
+        """Take the order off the dispatch index if nothing is pending; whether it was."""
+        try:
+            with unavailable_on_transient_errors():
+                self._dynamodb.update_item(
+                    TableName=self._table,
+                    Key=_key(order_id),
+                    UpdateExpression="REMOVE dispatchShard, dispatchDue, dispatchAttempts",
+                    ConditionExpression="size(pendingDispatch) = :none",
+                    ExpressionAttributeValues={":none": {"N": "0"}},
+                )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return False  # a status entered meanwhile: it stays on the index
+            raise
+        return True
+
+    def abandon_dispatch(self, order_id: str) -> None:
+        """Take the order off the dispatch index although messages are pending (gave up)."""
+        with unavailable_on_transient_errors():
+            self._dynamodb.update_item(
+                TableName=self._table,
+                Key=_key(order_id),
+                UpdateExpression="REMOVE dispatchShard, dispatchDue",
+            )
 
     def _batch_get(self, keys: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         items: list[Mapping[str, Any]] = []
@@ -274,6 +370,13 @@ class _UpdateExpression:
             self._sets.append(f"{self.name('status')} = {self.value(change.entered.status.value)}")
             history = self.name("history")
             self._sets.append(f"{history} = list_append({history}, {self.value([entry])})")
+            # The new status's message is pending until its processor records it.
+            due = self.name("dispatchDue")
+            due_at = self.value(documents.format_timestamp(at + DISPATCH_GRACE))
+            pending = f"{self.name('pendingDispatch')}.{self.name(change.entered.status.value)}"
+            self._sets.append(f"{pending} = {self.value(entry['at'])}")
+            self._sets.append(f"{due} = if_not_exists({due}, {due_at})")
+            self._sets.append(f"{self.name('dispatchShard')} = {self.value(_DISPATCH_SHARD)}")
 
     def name(self, attribute: str) -> str:
         placeholder = f"#{attribute}"

@@ -9,7 +9,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from orders import documents
@@ -24,7 +24,7 @@ from orders.messages import StatusMessage
 from orders.model import Change, Guard, Order, Status, optimistic_change
 from orders.notifications import Notification, notification_for
 from orders.notifier import PublishOutcome
-from orders.repository import AlreadyExists, ConditionFailed, Page
+from orders.repository import AlreadyExists, ConditionFailed, DueDispatch, Page
 from orders.validation import (
     parse_idempotency_key,
     parse_list_query,
@@ -48,6 +48,13 @@ class OrderRepository(Protocol):
         self, order_id: str, status: Status, record: Mapping[str, Any]
     ) -> bool: ...
     def list_page(self, status: Status | None, limit: int, cursor: str | None) -> Page: ...
+
+
+class DispatchLedger(Protocol):
+    def due_dispatches(self, now: datetime) -> list[DueDispatch]: ...
+    def postpone_dispatch(self, order_id: str, until: datetime) -> None: ...
+    def settle_dispatch(self, order_id: str) -> bool: ...
+    def abandon_dispatch(self, order_id: str) -> None: ...
 
 
 class Router(Protocol):
@@ -104,7 +111,7 @@ class OrderService:
             if existing.fingerprint != fingerprint:
                 raise IdempotencyKeyReused(key) from existing
             return Created(existing.current, replayed=True)
-        self._router.route(StatusMessage.for_order(order))
+        self._route(StatusMessage.for_order(order))
         logger.info("order created", extra={"orderId": order.order_id})
         return Created(order)
 
@@ -142,7 +149,7 @@ class OrderService:
                 change, guard = next_change, Guard(expected_version=current.version)
                 continue
             if change.entered is not None:
-                self._router.route(StatusMessage.for_order(updated))
+                self._route(StatusMessage.for_order(updated))
                 logger.info(
                     "order status changed",
                     extra={"orderId": order_id, "status": updated.status.value},
@@ -154,6 +161,20 @@ class OrderService:
         """One page of orders, filtered by status when asked."""
         query = parse_list_query(parameters)
         return self._orders.list_page(query.status, query.limit, query.cursor)
+
+    def _route(self, message: StatusMessage) -> None:
+        """Send the message; a failure is logged, not raised, once the write has succeeded.
+
+        The write left the message pending on the order, so the dispatch sweeper sends it if
+        this send fails (or the function dies first): the request has succeeded either way.
+        """
+        try:
+            self._router.route(message)
+        except Exception:
+            logger.exception(
+                "status message not sent; the dispatch sweeper will send it",
+                extra={"orderId": message.order_id, "status": message.status.value},
+            )
 
 
 class StatusProcessor:
@@ -228,3 +249,60 @@ def _require_order_id(order_id: str) -> None:
     except ValueError:
         pass
     raise OrderNotFound(order_id)
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    """What one sweep did."""
+
+    orders: int
+    resent: int
+    settled: int
+    abandoned: int
+
+
+class DispatchSweeper:
+    """Sends again every status message whose processor has not confirmed it in time.
+
+    Each write that enters a status leaves the message pending on the order; the processor
+    clears it when it records its processing. Whatever is still pending after the grace period
+    (a failed send, a function that died after its write, a message lost on the way) is sent
+    again here, a few times, and then given up with an error log (the DLQ alarm will already
+    be ringing for a message its processor cannot handle).
+    """
+
+    def __init__(
+        self,
+        orders: DispatchLedger,
+        router: Router,
+        clock: Callable[[], datetime] = utc_now,
+        retry_every: timedelta = timedelta(minutes=2),
+        max_attempts: int = 5,
+    ) -> None:
+        self._orders = orders
+        self._router = router
+        self._clock = clock
+        self._retry_every = retry_every
+        self._max_attempts = max_attempts
+
+    def sweep(self) -> SweepReport:
+        now = self._clock()
+        resent = settled = abandoned = 0
+        due = self._orders.due_dispatches(now)
+        for pending in due:
+            extra = {"orderId": pending.order_id}
+            if not pending.messages:
+                settled += self._orders.settle_dispatch(pending.order_id)
+            elif pending.attempts >= self._max_attempts:
+                logger.error("gave up sending pending status messages", extra=extra)
+                self._orders.abandon_dispatch(pending.order_id)
+                abandoned += 1
+            else:
+                for message in pending.messages:
+                    self._router.route(message)
+                    logger.warning(
+                        "status message sent again", extra=extra | {"status": message.status}
+                    )
+                    resent += 1
+                self._orders.postpone_dispatch(pending.order_id, now + self._retry_every)
+        return SweepReport(len(due), resent, settled, abandoned)

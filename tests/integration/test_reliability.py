@@ -1,0 +1,261 @@
+"""The reliability promises of DESIGN.md §7 under faults: nothing lost, nothing twice."""
+
+from __future__ import annotations
+
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+import processors
+from orders import aws, bootstrap
+from orders.redrive import main as redrive
+from orders.repository import DynamoOrderRepository
+from orders.router import SqsStatusRouter
+from orders.services import DispatchSweeper, SweepReport
+from tests.integration.conftest import Api, Inbox, Queues
+from tests.support.data import laptop_order
+from tests.support.events import LambdaContext, sqs_event
+from tests.support.stack import Stack
+
+FAULTS_INJECTED: list[str] = []
+
+
+def inject(service: str, operation: str, code: str = "ServiceUnavailable", times: int = 1) -> None:
+    """Make the service's next ``times`` calls of ``operation`` fail with ``code``."""
+    remaining = [times]
+
+    def fail(**_: Any) -> None:
+        if remaining[0] > 0:
+            remaining[0] -= 1
+            FAULTS_INJECTED.append(f"{service}.{operation}:{code}")
+            raise ClientError({"Error": {"Code": code, "Message": "injected"}}, operation)
+
+    aws.client(service).meta.events.register(f"before-call.{service}.{operation}", fail)
+
+
+def sweep(minutes_later: float = 3) -> SweepReport:
+    """Run the sweeper as its schedule would, ``minutes_later`` from now."""
+    settings = bootstrap.settings()
+    later = datetime.now(UTC) + timedelta(minutes=minutes_later)
+    return DispatchSweeper(
+        DynamoOrderRepository(aws.client("dynamodb"), settings.orders_table),
+        SqsStatusRouter(aws.client("sqs"), settings.queue_urls),
+        clock=lambda: later,
+    ).sweep()
+
+
+# --- no order left unrouted -------------------------------------------------------------------
+
+
+def test_a_failed_send_after_the_write_still_reaches_the_processor(
+    api: Api, queues: Queues
+) -> None:
+    inject("sqs", "SendMessage", "ServiceUnavailable")
+
+    created = api.create(laptop_order())
+
+    assert created.status == 201  # the order is stored; its message is pending on it
+    assert queues.drain("received") == []
+    assert sweep(minutes_later=0.5).resent == 0  # within the grace period nothing is resent
+    assert sweep().resent == 1
+    assert queues.deliver("received") == {"batchItemFailures": []}
+    assert "received" in api.get(created.body["orderId"]).body["processing"]
+    assert sweep(minutes_later=10) == SweepReport(orders=1, resent=0, settled=1, abandoned=0)
+    assert sweep(minutes_later=20).orders == 0
+
+
+def test_a_function_that_dies_after_the_write_loses_no_status_change(
+    api: Api, queues: Queues
+) -> None:
+    order_id = api.create(laptop_order()).body["orderId"]
+    queues.deliver("received")
+
+    def die(**_: Any) -> None:
+        raise SystemExit("the Lambda runtime stopped here")
+
+    aws.client("sqs").meta.events.register("before-call.sqs.SendMessage", die)
+    with pytest.raises(SystemExit):
+        bootstrap.order_service().update(order_id, {"status": "inprocess"})
+    aws.client("sqs").meta.events.unregister("before-call.sqs.SendMessage", die)
+
+    assert sweep().resent == 1
+    assert queues.deliver("inprocess") == {"batchItemFailures": []}
+    order = api.get(order_id).body
+    assert order["status"] == "inprocess"
+    assert set(order["processing"]) == {"received", "inprocess"}
+
+
+def test_messages_that_arrive_are_not_sent_again(api: Api, queues: Queues) -> None:
+    for _ in range(3):
+        api.create(laptop_order())
+    queues.deliver("received")
+
+    report = sweep()
+
+    assert report == SweepReport(orders=3, resent=0, settled=3, abandoned=0)
+    assert queues.drain("received") == []
+
+
+def test_the_sweeper_gives_up_after_five_attempts(api: Api, queues: Queues) -> None:
+    api.create(laptop_order())
+    queues.drain("received")  # lost on the way: never processed
+
+    reports = [sweep(minutes_later=3 + 3 * attempt) for attempt in range(6)]
+
+    assert [r.resent for r in reports] == [1, 1, 1, 1, 1, 0]
+    assert reports[-1].abandoned == 1
+    assert sweep(minutes_later=60).orders == 0
+
+
+# --- idempotent create --------------------------------------------------------------------------
+
+
+def test_concurrent_creates_with_one_key_make_one_order(api: Api, queues: Queues) -> None:
+    barrier = threading.Barrier(8)
+
+    def create() -> Any:
+        barrier.wait()
+        return api.create(laptop_order(), headers={"Idempotency-Key": "desk-7-retry-storm"})
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        responses = list(pool.map(lambda _: create(), range(8)))
+
+    assert {r.status for r in responses} == {201}
+    assert len({r.body["orderId"] for r in responses}) == 1
+    assert len(queues.drain("received")) == 1
+    assert len(api.list().body["items"]) == 1
+
+
+# --- faults -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("operation", "code"),
+    [
+        ("PutItem", "ProvisionedThroughputExceededException"),
+        ("PutItem", "ThrottlingException"),
+        ("PutItem", "InternalServerError"),
+    ],
+)
+def test_a_throttled_or_failing_table_on_create_gets_503_and_stores_nothing(
+    api: Api, queues: Queues, stack: Stack, operation: str, code: str
+) -> None:
+    inject("dynamodb", operation, code, times=3)
+
+    response = api.create(laptop_order())
+
+    assert response.status == 503
+    assert response.headers["Retry-After"] == "1"
+    table = boto3.client("dynamodb").scan(TableName=stack.environment["ORDERS_TABLE"])
+    assert table["Count"] == 0
+    assert queues.drain("received") == []
+
+
+def test_a_throttled_table_on_update_gets_503_and_changes_nothing(api: Api, queues: Queues) -> None:
+    order = api.create(laptop_order()).body
+    queues.drain("received")
+    inject("dynamodb", "UpdateItem", "ProvisionedThroughputExceededException", times=3)
+
+    response = api.update(order["orderId"], {"status": "inprocess"})
+
+    assert response.status == 503
+    assert api.get(order["orderId"]).body == order
+    assert queues.drain("inprocess") == []
+
+
+def test_an_unreachable_table_on_read_gets_503(api: Api) -> None:
+    order_id = api.create(laptop_order()).body["orderId"]
+    inject("dynamodb", "GetItem", "ServiceUnavailable", times=3)
+
+    assert api.get(order_id).status == 503
+
+
+def test_a_failed_notification_is_retried_and_processed_once(
+    api: Api, queues: Queues, inbox: Inbox
+) -> None:
+    order_id = api.create(laptop_order()).body["orderId"]
+    (message,) = queues.drain("received")
+    inject("sns", "PublishBatch", "InternalError")
+
+    first = processors.handle_received(sqs_event(message["Body"], message_ids=["m-1"]), None)
+    retried = processors.handle_received(sqs_event(message["Body"], message_ids=["m-1"]), None)
+
+    assert first == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
+    assert retried == {"batchItemFailures": []}
+    assert len(inbox.notifications()) == 1
+    assert api.get(order_id).body["processing"]["received"]["version"] == 1
+
+
+def test_a_failed_record_write_is_retried_without_regressing_anything(
+    api: Api, queues: Queues
+) -> None:
+    order_id = api.create(laptop_order()).body["orderId"]
+    (message,) = queues.drain("received")
+    inject("dynamodb", "UpdateItem", "ProvisionedThroughputExceededException")
+
+    first = processors.handle_received(sqs_event(message["Body"], message_ids=["m-1"]), None)
+    retried = processors.handle_received(sqs_event(message["Body"], message_ids=["m-1"]), None)
+
+    assert first == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
+    assert retried == {"batchItemFailures": []}
+    assert set(api.get(order_id).body["processing"]) == {"received"}
+
+
+# --- processors under redelivery --------------------------------------------------------------
+
+
+def test_two_workers_delivering_one_batch_at_once_record_it_once(
+    api: Api, queues: Queues, inbox: Inbox
+) -> None:
+    order_ids = [api.create(laptop_order()).body["orderId"] for _ in range(3)]
+    bodies = [m["Body"] for m in queues.drain("received")]
+    barrier = threading.Barrier(2)
+
+    def worker(_: int) -> dict[str, Any]:
+        barrier.wait()
+        result: dict[str, Any] = processors.handle_received(sqs_event(*bodies), LambdaContext())
+        return result
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(worker, range(2)))
+
+    assert results == [{"batchItemFailures": []}] * 2
+    records = [api.get(order_id).body["processing"]["received"] for order_id in order_ids]
+    assert all(record["version"] == 1 for record in records)
+    told = [n["orderId"] for n in inbox.notifications()]
+    assert set(told) == set(order_ids)  # at least once each (twice only in a true race)
+
+
+# --- redrive ------------------------------------------------------------------------------------
+
+
+def test_redrive_moves_dead_letters_back_only_when_asked(
+    queues: Queues, stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sqs = boto3.client("sqs")
+    dead_letters = stack.physical_ids["ReceivedDeadLetterQueue"]
+    for n in range(3):
+        sqs.send_message(QueueUrl=dead_letters, MessageBody=json.dumps({"poison": n}))
+
+    assert redrive(["--queue", "received"]) == 0
+    assert "3 message(s) in the DLQ (dry run" in capsys.readouterr().out
+    assert queues.drain("received") == []
+
+    assert redrive(["--queue", "received", "--apply"]) == 0
+
+    assert "moved 3 of 3" in capsys.readouterr().out
+    assert sorted(json.loads(m["Body"])["poison"] for m in queues.drain("received")) == [0, 1, 2]
+    assert sqs.receive_message(QueueUrl=dead_letters).get("Messages", []) == []
+
+
+def test_redrive_names_a_missing_queue_clearly(
+    capsys: pytest.CaptureFixture[str], stack: Stack
+) -> None:
+    assert redrive(["--stage", "nonexistent"]) == 1
+    assert "redrive failed" in capsys.readouterr().err
