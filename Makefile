@@ -12,7 +12,7 @@ CHECKOV_INSTALLED := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 # Packaging needs no AWS account: make sure no credentials from the shell leak into it.
 NO_AWS := env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE
 
-.PHONY: test lint package package-local check-template run demo bench bench-smoke install clean
+.PHONY: test lint package package-local check-template run demo redrive bench bench-smoke install clean
 
 # package-local first: `sls package --package DIR` clears the default .serverless/ folder.
 test: $(PYTHON_INSTALLED) package-local package check-template ## every test tier
@@ -33,6 +33,9 @@ check-template: $(PYTHON_INSTALLED) $(CHECKOV_INSTALLED) package ## lint and pol
 	$(VENV)/bin/cfn-lint $(TEMPLATE)
 	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml -f $(TEMPLATE) \
 		--framework cloudformation --skip-download --quiet --compact
+
+redrive: $(PYTHON_INSTALLED) ## DLQ contents; APPLY=1 moves them back (QUEUE=received, STAGE=local)
+	$(PYTHON) -m orders.redrive --stage $(or $(STAGE),dev) --queue $(or $(QUEUE),all) $(if $(APPLY),--apply)
 
 run: $(PYTHON_INSTALLED) package-local ## the whole service on this machine; Ctrl-C stops it
 	$(PYTHON) -m offline

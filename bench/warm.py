@@ -1,0 +1,181 @@
+"""Warm overhead: CPU per request inside the functions with AWS stubbed, against the floor of
+building the same AWS requests with the same clients."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from botocore.stub import Stubber
+
+import handler
+import processors
+from bench.common import SERVICES, Call, CallLog, median, order_in, service_environment, to_item
+from orders import aws
+from orders.messages import StatusMessage
+from orders.model import Order, OrderPatch, Status
+from tests.support.data import laptop_order
+from tests.support.events import ORDER_ROUTE, LambdaContext, api_event, sqs_event
+
+_TABLE = "Orders-bench"
+_QUEUES = "https://sqs.us-east-1.amazonaws.com/123456789012/orders-bench-"
+_VARIABLES = {
+    "ORDERS_TABLE": _TABLE,
+    **{f"{status.upper()}_QUEUE_URL": f"{_QUEUES}{status.value}" for status in Status},
+    "NOTIFICATIONS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:orders-bench-notifications",
+    # Nothing listens there: a call the stubs did not answer fails instead of leaving the box.
+    "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+}
+_SENT = {"MessageId": str(uuid.uuid4()), "MD5OfMessageBody": "0" * 32}
+TARGET_RATIO = 1.5
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One invocation of a function and the AWS responses it will get, in order."""
+
+    name: str
+    invoke: Callable[[], dict[str, Any]]
+    responses: list[tuple[str, dict[str, Any]]]
+
+
+def measure(iterations: int, repeats: int) -> list[dict[str, Any]]:
+    """Median CPU per invocation, ours and floor, for each scenario."""
+    with service_environment(_VARIABLES):
+        stubbers = {service: Stubber(aws.client(service)) for service in SERVICES}
+        for stubber in stubbers.values():
+            stubber.activate()
+        rows = []
+        for scenario in _scenarios():
+            calls = _capture(scenario, stubbers)
+
+            def floor(calls: list[Call] = calls) -> None:
+                for call in calls:
+                    getattr(aws.client(call.service), call.method)(**call.params)
+
+            ours_times: list[float] = []
+            floor_times: list[float] = []
+            for _ in range(repeats):
+                ours_times.append(_cpu_per_run(scenario.invoke, scenario, stubbers, iterations))
+                floor_times.append(_cpu_per_run(floor, scenario, stubbers, iterations))
+            ours, base = median(ours_times), median(floor_times)
+            rows.append(
+                {
+                    "operation": scenario.name,
+                    "aws_calls": len(calls),
+                    "ours_cpu_us": round(ours * 1e6, 1),
+                    "floor_cpu_us": round(base * 1e6, 1),
+                    "overhead_us": round((ours - base) * 1e6, 1),
+                    "ratio": round(ours / base, 2),
+                    "target": f"<= {TARGET_RATIO}x",
+                    "met": ours / base <= TARGET_RATIO,
+                }
+            )
+        return rows
+
+
+def _capture(scenario: Scenario, stubbers: dict[str, Stubber]) -> list[Call]:
+    """The exact calls one invocation makes (for the floor to replay), checking it succeeds."""
+    log = CallLog()
+    for service in SERVICES:
+        log.attach(aws.client(service))
+    try:
+        _queue(scenario, stubbers, 1)
+        result = scenario.invoke()
+    finally:
+        for service in SERVICES:
+            log.detach(aws.client(service))
+    if result.get("statusCode", 200) >= 400 or result.get("batchItemFailures"):
+        raise RuntimeError(f"{scenario.name} failed with stubbed AWS: {result}")
+    for stubber in stubbers.values():
+        stubber.assert_no_pending_responses()
+    return log.take()
+
+
+def _cpu_per_run(
+    run: Callable[[], object], scenario: Scenario, stubbers: dict[str, Stubber], iterations: int
+) -> float:
+    _queue(scenario, stubbers, iterations)  # outside the clock: the stubs are not our cost
+    start = time.process_time()
+    for _ in range(iterations):
+        run()
+    elapsed = time.process_time() - start
+    for stubber in stubbers.values():
+        stubber.assert_no_pending_responses()
+    return elapsed / iterations
+
+
+def _queue(scenario: Scenario, stubbers: dict[str, Stubber], times: int) -> None:
+    for _ in range(times):
+        for method, response in scenario.responses:
+            stubbers[_service_of(method)].add_response(method, response)
+
+
+def _service_of(method: str) -> str:
+    return {"send_message": "sqs", "publish_batch": "sns"}.get(method, "dynamodb")
+
+
+def _scenarios() -> list[Scenario]:
+    now = datetime.now(UTC)
+    stored = order_in(Status.RECEIVED, now, processed=False)
+    started = _moved(stored, Status.INPROCESS, now + timedelta(hours=1))
+    listed = [order_in(Status.RECEIVED, now - timedelta(minutes=i)) for i in range(21)]
+    batch = [order_in(Status.RECEIVED, now, processed=False) for _ in range(10)]
+    messages = [StatusMessage.for_order(order).to_json() for order in batch]
+    context = LambdaContext()
+
+    def api(*args: Any, **kwargs: Any) -> Callable[[], dict[str, Any]]:
+        event = api_event(*args, **kwargs)
+        return lambda: handler.handle(event, context)
+
+    sqs = sqs_event(*messages)
+    return [
+        Scenario(
+            "POST /orders",
+            api("POST", "/orders", body=laptop_order()),
+            [("put_item", {}), ("send_message", _SENT)],
+        ),
+        Scenario(
+            "GET /orders/{id}",
+            api("GET", ORDER_ROUTE, order_id=stored.order_id),
+            [("get_item", {"Item": to_item(stored)})],
+        ),
+        Scenario(
+            "PUT status change",
+            api("PUT", ORDER_ROUTE, order_id=stored.order_id, body={"status": "inprocess"}),
+            [("update_item", {"Attributes": to_item(started)}), ("send_message", _SENT)],
+        ),
+        Scenario(
+            "GET /orders?status= (page of 20)",
+            api("GET", "/orders", query={"status": "received", "limit": "20"}),
+            [("query", {"Items": [to_item(order) for order in listed], "Count": 21})],
+        ),
+        Scenario(
+            "processor, batch of 10",
+            lambda: processors.handle_received(sqs, context),
+            [
+                ("batch_get_item", {"Responses": {_TABLE: [to_item(order) for order in batch]}}),
+                (
+                    "publish_batch",
+                    {
+                        "Successful": [
+                            {"Id": str(index), "MessageId": str(uuid.uuid4())}
+                            for index in range(len(batch))
+                        ],
+                        "Failed": [],
+                    },
+                ),
+                *[("update_item", {}) for _ in batch],
+            ],
+        ),
+    ]
+
+
+def _moved(order: Order, status: Status, at: datetime) -> Order:
+    change = order.change_for(OrderPatch(status=status), at)
+    assert change is not None
+    return order.with_change(change, at)
