@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,9 +22,20 @@ from orders.services import DispatchSweeper, SweepReport
 from tests.integration.conftest import Api, Inbox, Queues
 from tests.support.data import laptop_order
 from tests.support.events import LambdaContext, sqs_event
+from tests.support.figures import report_figure
 from tests.support.stack import Stack
 
 FAULTS_INJECTED: list[str] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report_faults(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    kinds = sorted(set(FAULTS_INJECTED))
+    report_figure(
+        request.config,
+        f"faults injected: {len(FAULTS_INJECTED)} ({len(kinds)} kinds: {', '.join(kinds)})",
+    )
 
 
 def inject(service: str, operation: str, code: str = "ServiceUnavailable", times: int = 1) -> None:
