@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -197,3 +198,19 @@ def aws_calls(stack: Stack) -> AwsCalls:
     for service in ("dynamodb", "sqs", "sns"):
         aws.client(service).meta.events.register("before-call.*.*", recorder.record)
     return recorder
+
+
+Sweep = Callable[..., dict[str, int]]
+
+
+@pytest.fixture
+def sweep(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Sweep:
+    """Run the scheduled sweeper through its entry point, as if ``minutes_later`` had passed."""
+
+    def run(minutes_later: float = 3) -> dict[str, int]:
+        later = datetime.now(UTC) + timedelta(minutes=minutes_later)
+        monkeypatch.setattr(bootstrap.dispatch_sweeper(), "_clock", lambda: later)
+        report: dict[str, int] = processors.sweep_dispatches({"source": "aws.events"}, None)
+        return report
+
+    return run

@@ -7,14 +7,11 @@ path that reaches AWS, so the check holds when this file runs alone too.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-import processors
-from orders import bootstrap
-from tests.integration.conftest import Api, Queues
+from tests.integration.conftest import Api, Queues, Sweep
 from tests.support.data import laptop_order
 from tests.support.iam import (
     EVENT_SOURCE_ACTIONS,
@@ -45,23 +42,15 @@ def _every_path(api: Api, queues: Queues) -> None:
     queues.drain("received")  # a lost message, for the sweeper to send again
 
 
-def _sweep_later(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run the scheduled sweeper as if its grace period had passed."""
-    later = datetime.now(UTC) + timedelta(minutes=5)
-    monkeypatch.setattr(bootstrap.dispatch_sweeper(), "_clock", lambda: later)
-    report = processors.sweep_dispatches({"source": "aws.events"}, None)
-    assert report["resent"] == 1
-
-
 def test_each_role_grants_exactly_what_its_code_calls(
     api: Api,
     queues: Queues,
     call_log: CallLog,
     template: dict[str, Any],
-    monkeypatch: pytest.MonkeyPatch,
+    sweep: Sweep,
 ) -> None:
     _every_path(api, queues)
-    _sweep_later(monkeypatch)
+    assert sweep(minutes_later=5)["resent"] == 1
 
     assert call_log.unattributed == set(), "AWS calls made outside any function's entry point"
     for function in functions(template):
