@@ -51,7 +51,7 @@ class OrderRepository(Protocol):
 
 
 class DispatchLedger(Protocol):
-    def due_dispatches(self, now: datetime) -> list[DueDispatch]: ...
+    def due_dispatches(self, now: datetime, limit: int) -> list[DueDispatch]: ...
     def postpone_dispatch(self, order_id: str, until: datetime) -> None: ...
     def settle_dispatch(self, order_id: str) -> bool: ...
     def abandon_dispatch(self, order_id: str) -> None: ...
@@ -278,31 +278,47 @@ class DispatchSweeper:
         clock: Callable[[], datetime] = utc_now,
         retry_every: timedelta = timedelta(minutes=2),
         max_attempts: int = 5,
+        page_size: int = 100,
+        max_pages: int = 50,
     ) -> None:
         self._orders = orders
         self._router = router
         self._clock = clock
         self._retry_every = retry_every
         self._max_attempts = max_attempts
+        # 50 pages of 100 stay well inside the function's 30 s timeout.
+        self._page_size = page_size
+        self._max_pages = max_pages
 
     def sweep(self) -> SweepReport:
+        """Handle every order due now, a page at a time (each handled order leaves the page)."""
         now = self._clock()
-        resent = settled = abandoned = 0
-        due = self._orders.due_dispatches(now)
-        for pending in due:
-            extra = {"orderId": pending.order_id}
-            if not pending.messages:
-                settled += self._orders.settle_dispatch(pending.order_id)
-            elif pending.attempts >= self._max_attempts:
-                logger.error("gave up sending pending status messages", extra=extra)
-                self._orders.abandon_dispatch(pending.order_id)
-                abandoned += 1
-            else:
-                for message in pending.messages:
-                    self._router.route(message)
-                    logger.warning(
-                        "status message sent again", extra=extra | {"status": message.status}
-                    )
-                    resent += 1
+        counts = dict.fromkeys(("orders", "resent", "settled", "abandoned"), 0)
+        for _ in range(self._max_pages):
+            due = self._orders.due_dispatches(now, self._page_size)
+            for pending in due:
+                self._handle(pending, now, counts)
+            counts["orders"] += len(due)
+            if len(due) < self._page_size:
+                break
+        return SweepReport(**counts)
+
+    def _handle(self, pending: DueDispatch, now: datetime, counts: dict[str, int]) -> None:
+        extra = {"orderId": pending.order_id}
+        if not pending.messages:
+            if self._orders.settle_dispatch(pending.order_id):
+                counts["settled"] += 1
+            else:  # a status was entered since the page was read: look again later
                 self._orders.postpone_dispatch(pending.order_id, now + self._retry_every)
-        return SweepReport(len(due), resent, settled, abandoned)
+        elif pending.attempts >= self._max_attempts:
+            logger.error("gave up sending pending status messages", extra=extra)
+            self._orders.abandon_dispatch(pending.order_id)
+            counts["abandoned"] += 1
+        else:
+            for message in pending.messages:
+                self._router.route(message)
+                logger.warning(
+                    "status message sent again", extra=extra | {"status": message.status}
+                )
+                counts["resent"] += 1
+            self._orders.postpone_dispatch(pending.order_id, now + self._retry_every)

@@ -13,7 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 import processors
-from orders import aws
+from orders import aws, bootstrap
 from orders.redrive import main as redrive
 from tests.integration.conftest import Api, Inbox, Queues, Sweep
 from tests.support.data import laptop_order
@@ -108,6 +108,20 @@ def test_the_sweeper_gives_up_after_five_attempts(api: Api, queues: Queues, swee
     assert [r["resent"] for r in reports] == [1, 1, 1, 1, 1, 0]
     assert reports[-1]["abandoned"] == 1
     assert sweep(minutes_later=60)["orders"] == 0
+
+
+def test_one_sweep_pages_through_everything_that_is_due(
+    api: Api, queues: Queues, sweep: Sweep, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(5):
+        api.create(laptop_order())
+    queues.drain("received")  # all five lost on the way
+    monkeypatch.setattr(bootstrap.dispatch_sweeper(), "_page_size", 2)
+
+    report = sweep()
+
+    assert report == {"orders": 5, "resent": 5, "settled": 0, "abandoned": 0}
+    assert len(queues.drain("received")) == 5
 
 
 # --- idempotent create --------------------------------------------------------------------------
