@@ -12,7 +12,7 @@ CHECKOV_INSTALLED := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 # Packaging needs no AWS account: make sure no credentials from the shell leak into it.
 NO_AWS := env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE
 
-.PHONY: test lint package package-local check-template run demo redrive bench bench-smoke install clean
+.PHONY: test lint package package-local check-template run demo redrive bench bench-smoke images install clean
 
 # package-local first: `sls package --package DIR` clears the default .serverless/ folder.
 test: $(PYTHON_INSTALLED) package-local package check-template ## every test tier
@@ -49,6 +49,13 @@ bench: $(PYTHON_INSTALLED) $(NODE_INSTALLED) ## cold start, AWS calls, list cost
 
 bench-smoke: $(PYTHON_INSTALLED) $(NODE_INSTALLED) ## `make bench` in ~1 min, results under .bench/
 	$(PYTHON) -m bench --quick
+
+# Graphviz's `dot` renders the picture: installed with apt-get where it is missing (as root).
+images: $(PYTHON_INSTALLED) package ## images/architecture.png, drawn from the packaged template
+	@command -v dot >/dev/null || { command -v apt-get >/dev/null && apt-get update -qq \
+		&& apt-get install -y -qq graphviz >/dev/null; } || { echo "make images needs Graphviz's \
+	\`dot\`: install the graphviz package (apt-get install graphviz, brew install graphviz)" >&2; exit 1; }
+	$(PYTHON) -m images.architecture
 
 package-local: $(NODE_INSTALLED) ## the template of the local stage, which `make run` provisions
 	$(NO_AWS) node_modules/.bin/sls package --stage local --package .serverless-local
