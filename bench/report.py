@@ -24,7 +24,7 @@ def table(results: dict[str, Any]) -> str:
         ("api_with_bytecode", "… the same with bytecode shipped in the zip"),
         (
             "floor_session_per_client",
-            "… the floor with a boto3 Session per client, as `orders/aws.py` does",
+            "… the floor with a boto3 Session per client (what one shared session saves)",
         ),
         ("processor", "cold start, processor, batch of 1 (ms, median)"),
     ):

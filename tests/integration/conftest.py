@@ -29,6 +29,18 @@ PROCESSORS = {
 }
 
 
+def use_moto_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials and no endpoint, so boto3 talks to moto's mock and nothing else."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
 @pytest.fixture(scope="session")
 def template() -> dict[str, Any]:
     return load_template()
@@ -50,14 +62,7 @@ def stack(
     template: dict[str, Any], call_log: CallLog, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Stack]:
     """A fresh moto account holding the table, queues and topic of the packaged template."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    use_moto_credentials(monkeypatch)
     with mock_aws():
         created = create_data_stack(boto3.client("cloudformation"), template, "orders-test")
         for name, value in created.environment.items():

@@ -19,6 +19,7 @@ import handler
 import processors
 from offline.provision import ROOT
 from orders import bootstrap
+from tests.integration.conftest import use_moto_credentials
 from tests.support.data import laptop_order
 from tests.support.events import LambdaContext, api_event, sqs_event
 
@@ -45,13 +46,7 @@ def _template(name: str) -> str:
 @pytest.fixture
 def deployed(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """The dev stack, deployed the way `sls deploy` does it; yields its resources by logical id."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    use_moto_credentials(monkeypatch)
     with mock_aws():
         cloudformation = boto3.client("cloudformation")
         cloudformation.create_stack(StackName=STACK, TemplateBody=_template("create"))
