@@ -1,5 +1,4 @@
-"""The queue pump: feeds each status queue to its processor the way Lambda's SQS event source does,
-and runs the scheduled functions at their rate.
+"""The queue pump: feeds each status queue to its processor the way Lambda's SQS event source does.
 
 Which handler serves which queue, and with what batch size, comes from ``serverless.yml``. For
 each queue a worker long-polls, builds a real SQS event from the batch, invokes the handler,
@@ -15,7 +14,6 @@ import importlib
 import json
 import logging
 import os
-import re
 import signal
 import threading
 import time
@@ -56,37 +54,9 @@ def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
 _TolerantLoader.add_multi_constructor("!", _tag)
 
 
-@dataclass(frozen=True)
-class Schedule:
-    """A scheduled function: its handler and how often it runs."""
-
-    function: str
-    handler: str
-    every_seconds: float
-
-
-_RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
-_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
-
-
 def _service(definition: Path) -> dict[str, Any]:
     service: dict[str, Any] = yaml.load(definition.read_text(), Loader=_TolerantLoader)
     return service
-
-
-def schedules(definition: Path = ROOT / "serverless.yml") -> list[Schedule]:
-    """The ``schedule: rate(...)`` events declared in ``serverless.yml``."""
-    found = []
-    for name, function in _service(definition)["functions"].items():
-        for event in function.get("events", []):
-            rate = event.get("schedule") if isinstance(event, dict) else None
-            if isinstance(rate, dict):
-                rate = rate.get("rate")
-            match = _RATE.fullmatch(str(rate)) if rate else None
-            if match:
-                seconds = int(match[1]) * _UNIT_SECONDS[match[2].rstrip("s")]
-                found.append(Schedule(name, function["handler"], seconds))
-    return found
 
 
 def subscriptions(definition: Path = ROOT / "serverless.yml") -> list[Subscription]:
@@ -216,25 +186,6 @@ class QueueWorker(threading.Thread):
         }
 
 
-class ScheduleWorker(threading.Thread):
-    """Invokes a scheduled function at its rate, as EventBridge would, until told to stop."""
-
-    def __init__(self, schedule: Schedule, stopping: threading.Event) -> None:
-        super().__init__(name=schedule.function, daemon=True)
-        self._schedule = schedule
-        self._stopping = stopping
-        self._handler = _import(schedule.handler)
-
-    def run(self) -> None:
-        logger.info("%s: every %d s", self.name, self._schedule.every_seconds)
-        while not self._stopping.wait(self._schedule.every_seconds):
-            event = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
-            try:
-                logger.info("%s: %s", self.name, self._handler(event, _Context(self.name)))
-            except Exception:
-                logger.exception("%s: the scheduled run failed", self.name)
-
-
 def _import(handler: str) -> Any:
     module, _, function = handler.rpartition(".")
     return getattr(importlib.import_module(module), function)
@@ -275,7 +226,6 @@ def main() -> None:
         QueueWorker(s, queue_urls[s.queue_logical_id], args.visibility_timeout, stopping)
         for s in subscriptions()
     ]
-    workers += [ScheduleWorker(schedule, stopping) for schedule in schedules()]
     for worker in workers:
         worker.start()
     stopping.wait()
