@@ -7,8 +7,8 @@ import binascii
 import json
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from orders import bootstrap, documents
 from orders.errors import (
@@ -43,15 +43,14 @@ class HttpProblem(Exception):
         super().__init__(detail)
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     """The parts of an API Gateway proxy event the routes use; header names in lower case."""
 
     method: str
     route: str
     order_id: str
-    headers: Mapping[str, str] = field(default_factory=dict)
-    query: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = MappingProxyType({})
+    query: Mapping[str, str] = MappingProxyType({})
     body: bytes | None = None
 
     def json_body(self) -> object:
@@ -206,8 +205,7 @@ def _response(
     }
 
 
-@dataclass(frozen=True)
-class _Problem:
+class _Problem(NamedTuple):
     status: int
     slug: str
     title: str

@@ -6,7 +6,6 @@ go back to the queue (to be retried, then dead-lettered); the rest of the batch 
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -43,8 +42,8 @@ def handle_canceled(event: Any, context: Any) -> dict[str, Any]:
 def sweep_dispatches(event: Any, context: Any) -> dict[str, int]:
     """Scheduled: send again the status messages no processor has confirmed in time."""
     report = bootstrap.dispatch_sweeper().sweep()
-    logger.info("dispatch sweep done", extra=dataclasses.asdict(report))
-    return dataclasses.asdict(report)
+    logger.info("dispatch sweep done", extra=report._asdict())
+    return report._asdict()
 
 
 def _process(status: Status, event: Any) -> dict[str, Any]:

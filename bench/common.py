@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import os
 import signal
@@ -183,7 +182,7 @@ def order_in(status: Status, created_at: datetime, *, processed: bool = True) ->
         }
         for index, entry in enumerate(order.history)
     }
-    return dataclasses.replace(order, processing=processing)
+    return order._replace(processing=processing)
 
 
 def to_item(order: Order) -> dict[str, Any]:

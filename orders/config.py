@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from orders.model import Status
 
@@ -20,8 +20,7 @@ class ConfigurationError(RuntimeError):
     """The environment lacks a variable the service needs."""
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """Where the service's resources are."""
 
     orders_table: str

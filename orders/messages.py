@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from orders.documents import format_timestamp, parse_timestamp
 from orders.model import Order, Status
@@ -15,8 +15,7 @@ class MalformedMessage(ValueError):
     """A queue message body that is not a status message."""
 
 
-@dataclass(frozen=True)
-class StatusMessage:
+class StatusMessage(NamedTuple):
     """An order entered ``status`` at ``occurred_at``, becoming ``version``."""
 
     order_id: str

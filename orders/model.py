@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from orders.errors import TransitionNotAllowed
 
@@ -49,8 +47,7 @@ def predecessors(status: Status) -> frozenset[Status]:
     return frozenset(source for source, targets in TRANSITIONS.items() if status in targets)
 
 
-@dataclass(frozen=True)
-class Customer:
+class Customer(NamedTuple):
     """Who brought the device in and how to reach them."""
 
     name: str
@@ -58,8 +55,7 @@ class Customer:
     phone: str | None = None
 
 
-@dataclass(frozen=True)
-class Device:
+class Device(NamedTuple):
     """What is being repaired."""
 
     type: str
@@ -68,8 +64,7 @@ class Device:
     serial_number: str | None = None
 
 
-@dataclass(frozen=True)
-class HistoryEntry:
+class HistoryEntry(NamedTuple):
     """The moment an order entered a status, with the note given for the change."""
 
     status: Status
@@ -77,8 +72,7 @@ class HistoryEntry:
     note: str | None = None
 
 
-@dataclass(frozen=True)
-class NewOrder:
+class NewOrder(NamedTuple):
     """A validated request to create an order."""
 
     customer: Customer
@@ -87,8 +81,7 @@ class NewOrder:
     priority: Priority = Priority.NORMAL
 
 
-@dataclass(frozen=True)
-class OrderPatch:
+class OrderPatch(NamedTuple):
     """A validated partial update; ``None`` means the field was not sent."""
 
     status: Status | None = None
@@ -99,8 +92,7 @@ class OrderPatch:
     priority: Priority | None = None
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """What one update writes: the fields with new values and, for a status change, its entry."""
 
     customer: Customer | None = None
@@ -120,8 +112,7 @@ class Change:
         return {name: value for name, value in values.items() if value is not None}
 
 
-@dataclass(frozen=True)
-class Guard:
+class Guard(NamedTuple):
     """What the stored order must satisfy for a change to apply; checked atomically by the store.
 
     ``status_in`` enforces the status graph without reading first; ``must_differ`` makes a
@@ -145,8 +136,7 @@ class Guard:
         return True
 
 
-@dataclass(frozen=True)
-class Order:
+class Order(NamedTuple):
     """A repair order as stored and served."""
 
     order_id: str
@@ -159,7 +149,7 @@ class Order:
     created_at: datetime
     updated_at: datetime
     history: tuple[HistoryEntry, ...]
-    processing: Mapping[Status, Mapping[str, Any]] = field(default_factory=dict)
+    processing: Mapping[Status, Mapping[str, Any]] = MappingProxyType({})
 
     @classmethod
     def create(cls, order_id: str, new: NewOrder, at: datetime) -> Order:
@@ -199,8 +189,7 @@ class Order:
 
     def with_change(self, change: Change, at: datetime) -> Order:
         """This order after ``change``: one version later, and in the new status if any."""
-        updated = dataclasses.replace(
-            self,
+        updated = self._replace(
             customer=change.customer or self.customer,
             device=change.device or self.device,
             issue=change.issue or self.issue,
@@ -210,8 +199,8 @@ class Order:
         )
         if change.entered is None:
             return updated
-        return dataclasses.replace(
-            updated, status=change.entered.status, history=(*self.history, change.entered)
+        return updated._replace(
+            status=change.entered.status, history=(*self.history, change.entered)
         )
 
     def entered(self, status: Status) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from orders.model import Order, Status
 
@@ -22,8 +22,7 @@ _SUBJECTS = {
 }
 
 
-@dataclass(frozen=True)
-class Notification:
+class Notification(NamedTuple):
     """One message to one customer about one status of one order."""
 
     order_id: str

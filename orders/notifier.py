@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from orders.aws import unavailable_on_transient_errors
@@ -12,12 +11,12 @@ from orders.notifications import Notification
 _PUBLISH_BATCH_LIMIT = 10
 
 
-@dataclass
 class PublishOutcome:
     """Which notifications SNS accepted (with its message id) and which it refused."""
 
-    published: dict[int, str] = field(default_factory=dict)
-    failed: set[int] = field(default_factory=set)
+    def __init__(self) -> None:
+        self.published: dict[int, str] = {}
+        self.failed: set[int] = set()
 
 
 class SnsNotifier:

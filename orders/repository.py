@@ -8,10 +8,9 @@ import hashlib
 import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -50,8 +49,7 @@ class AlreadyExists(Exception):
         super().__init__(f"order {current.order_id} exists")
 
 
-@dataclass(frozen=True)
-class DueDispatch:
+class DueDispatch(NamedTuple):
     """An order whose status messages (``messages``) no processor has confirmed yet."""
 
     order_id: str
@@ -59,8 +57,7 @@ class DueDispatch:
     attempts: int
 
 
-@dataclass(frozen=True)
-class Page:
+class Page(NamedTuple):
     """One page of a listing and the cursor of the next, if there is one."""
 
     items: tuple[Order, ...]

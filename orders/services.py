@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from orders import documents
 from orders.errors import (
@@ -70,8 +68,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
-class Created:
+class Created(NamedTuple):
     """A created order; ``replayed`` when an ``Idempotency-Key`` found it already made."""
 
     order: Order
@@ -131,7 +128,7 @@ class OrderService:
         _require_order_id(order_id)
         now = self._clock()
         change, guard = optimistic_change(patch, now)
-        guard = dataclasses.replace(guard, expected_version=if_match)
+        guard = guard._replace(expected_version=if_match)
         for _ in range(_UPDATE_ATTEMPTS):
             try:
                 if guard.status_in == frozenset():
@@ -251,8 +248,7 @@ def _require_order_id(order_id: str) -> None:
     raise OrderNotFound(order_id)
 
 
-@dataclass(frozen=True)
-class SweepReport:
+class SweepReport(NamedTuple):
     """What one sweep did."""
 
     orders: int

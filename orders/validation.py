@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from orders.errors import FieldError, ValidationFailed
 from orders.model import INITIAL_STATUS, Customer, Device, NewOrder, OrderPatch, Priority, Status
@@ -38,8 +37,7 @@ _LIST_PARAMETERS = frozenset({"status", "limit", "cursor"})
 _E = TypeVar("_E", bound=StrEnum)
 
 
-@dataclass(frozen=True)
-class ListQuery:
+class ListQuery(NamedTuple):
     """A validated request for one page of orders."""
 
     status: Status | None = None

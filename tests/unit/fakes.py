@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -54,7 +53,7 @@ class FakeOrderRepository:
         if status in current.processing:
             return False
         processing = {**current.processing, status: dict(record)}
-        self.orders[order_id] = dataclasses.replace(current, processing=processing)
+        self.orders[order_id] = current._replace(processing=processing)
         self.writes += 1
         return True
 
