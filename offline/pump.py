@@ -91,8 +91,9 @@ class QueueWorker(threading.Thread):
         queue_url: str,
         visibility_timeout: int | None,
         stopping: threading.Event,
+        name: str,
     ) -> None:
-        super().__init__(name=subscription.function, daemon=True)
+        super().__init__(name=name, daemon=True)
         self._subscription = subscription
         self._queue_url = queue_url
         self._visibility_timeout = visibility_timeout
@@ -213,6 +214,12 @@ def main() -> None:
         default=None,
         help="seconds a failed record stays hidden (default: the queue's own setting)",
     )
+    parser.add_argument(
+        "--pollers",
+        type=int,
+        default=3,
+        help="concurrent pollers per queue, as Lambda polls a queue with several (default: 3)",
+    )
     args = parser.parse_args()
     console = logging.StreamHandler()
     console.setFormatter(logging.Formatter("%(message)s"))
@@ -222,9 +229,16 @@ def main() -> None:
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
-    workers: list[threading.Thread] = [
-        QueueWorker(s, queue_urls[s.queue_logical_id], args.visibility_timeout, stopping)
+    workers = [
+        QueueWorker(
+            s,
+            queue_urls[s.queue_logical_id],
+            args.visibility_timeout,
+            stopping,
+            name=f"{s.function}#{poller}",
+        )
         for s in subscriptions()
+        for poller in range(1, args.pollers + 1)
     ]
     for worker in workers:
         worker.start()
