@@ -22,32 +22,29 @@ def settings() -> Settings:
 @functools.cache
 def order_service() -> OrderService:
     """The API's use cases, backed by the Orders table and the status queues."""
-    config = settings()
-    return OrderService(
-        DynamoOrderRepository(client("dynamodb"), config.orders_table),
-        SqsStatusRouter(client("sqs"), config.queue_urls),
-    )
+    return OrderService(_orders(), _router())
 
 
 @functools.cache
 def status_processor(status: Status) -> StatusProcessor:
     """The processor of one status queue, backed by the Orders table and the topic."""
-    config = settings()
     return StatusProcessor(
-        status,
-        DynamoOrderRepository(client("dynamodb"), config.orders_table),
-        SnsNotifier(client("sns"), config.notifications_topic_arn),
+        status, _orders(), SnsNotifier(client("sns"), settings().notifications_topic_arn)
     )
 
 
 @functools.cache
 def dispatch_sweeper() -> DispatchSweeper:
     """The sweeper of unconfirmed status messages, backed by the table and the status queues."""
-    config = settings()
-    return DispatchSweeper(
-        DynamoOrderRepository(client("dynamodb"), config.orders_table),
-        SqsStatusRouter(client("sqs"), config.queue_urls),
-    )
+    return DispatchSweeper(_orders(), _router())
+
+
+def _orders() -> DynamoOrderRepository:
+    return DynamoOrderRepository(client("dynamodb"), settings().orders_table)
+
+
+def _router() -> SqsStatusRouter:
+    return SqsStatusRouter(client("sqs"), settings().queue_urls)
 
 
 def reset() -> None:

@@ -266,35 +266,31 @@ class DynamoOrderRepository:
         return due
 
     def postpone_dispatch(self, order_id: str, until: datetime) -> None:
-        """Look at this order's pending messages again at ``until``; count the attempt."""
-        with unavailable_on_transient_errors():
-            self._dynamodb.update_item(
-                TableName=self._table,
-                Key=_key(order_id),
-                UpdateExpression="SET dispatchDue = :until ADD dispatchAttempts :one",
-                ConditionExpression="attribute_exists(dispatchShard)",
-                ExpressionAttributeValues={
-                    ":until": {"S": documents.format_timestamp(until)},
-                    ":one": {"N": "1"},
-                },
-            )
+        """Look at this order's pending messages again at ``until``; count the attempt.
+
+        Nothing happens if another sweep took the order off the index meanwhile.
+        """
+        self._update_if(
+            order_id,
+            UpdateExpression="SET dispatchDue = :until ADD dispatchAttempts :one",
+            ConditionExpression="attribute_exists(dispatchShard)",
+            ExpressionAttributeValues={
+                ":until": {"S": documents.format_timestamp(until)},
+                ":one": {"N": "1"},
+            },
+        )
 
     def settle_dispatch(self, order_id: str) -> bool:
-        """Take the order off the dispatch index if nothing is pending; whether it was."""
-        try:
-            with unavailable_on_transient_errors():
-                self._dynamodb.update_item(
-                    TableName=self._table,
-                    Key=_key(order_id),
-                    UpdateExpression="REMOVE dispatchShard, dispatchDue, dispatchAttempts",
-                    ConditionExpression="size(pendingDispatch) = :none",
-                    ExpressionAttributeValues={":none": {"N": "0"}},
-                )
-        except ClientError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
-                return False  # a status entered meanwhile: it stays on the index
-            raise
-        return True
+        """Take the order off the dispatch index if nothing is pending; whether it was.
+
+        ``False`` when a status was entered meanwhile: the order stays on the index.
+        """
+        return self._update_if(
+            order_id,
+            UpdateExpression="REMOVE dispatchShard, dispatchDue, dispatchAttempts",
+            ConditionExpression="size(pendingDispatch) = :none",
+            ExpressionAttributeValues={":none": {"N": "0"}},
+        )
 
     def abandon_dispatch(self, order_id: str) -> None:
         """Take the order off the dispatch index although messages are pending (gave up)."""
@@ -304,6 +300,17 @@ class DynamoOrderRepository:
                 Key=_key(order_id),
                 UpdateExpression="REMOVE dispatchShard, dispatchDue",
             )
+
+    def _update_if(self, order_id: str, **request: Any) -> bool:
+        """Apply a conditional update; ``False`` (nothing written) if its condition fails."""
+        try:
+            with unavailable_on_transient_errors():
+                self._dynamodb.update_item(TableName=self._table, Key=_key(order_id), **request)
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def _batch_get(self, keys: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         items: list[Mapping[str, Any]] = []
