@@ -14,6 +14,7 @@ from moto import mock_aws
 
 import handler
 import processors
+from offline.emulator import serialize_dynamodb_writes
 from orders import aws, bootstrap
 from tests.support.contract import check_response
 from tests.support.events import ORDER_ROUTE, LambdaContext, api_event, sqs_event
@@ -219,3 +220,11 @@ def sweep(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Sweep:
         return report
 
     return run
+
+
+@pytest.fixture
+def atomic_moto_writes() -> Iterator[None]:
+    """Make moto apply each write atomically, as DynamoDB does (moto alone does not)."""
+    undo = serialize_dynamodb_writes()
+    yield
+    undo()

@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import pytest
-
-from offline.emulator import serialize_dynamodb_writes
 from tests.integration.conftest import Api, Queues
 from tests.support.data import laptop_order
-
-
-@pytest.fixture
-def atomic_moto_writes() -> Iterator[None]:
-    """Make moto apply each write atomically, as DynamoDB does (moto alone does not)."""
-    undo = serialize_dynamodb_writes()
-    yield
-    undo()
 
 
 def _race(*calls: Any) -> list[Any]:

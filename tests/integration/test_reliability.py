@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -15,6 +16,7 @@ from botocore.exceptions import ClientError
 import processors
 from orders import aws, bootstrap
 from orders.redrive import main as redrive
+from orders.repository import DynamoOrderRepository
 from tests.integration.conftest import Api, Inbox, Queues, Sweep
 from tests.support.data import laptop_order
 from tests.support.events import LambdaContext, sqs_event
@@ -124,10 +126,30 @@ def test_one_sweep_pages_through_everything_that_is_due(
     assert len(queues.drain("received")) == 5
 
 
+def test_postponing_an_order_another_sweep_settled_writes_nothing(
+    api: Api, queues: Queues, stack: Stack
+) -> None:
+    order_id = api.create(laptop_order()).body["orderId"]
+    queues.deliver("received")
+    # Its own client: these calls belong to no function (least privilege ignores them).
+    orders = DynamoOrderRepository(boto3.client("dynamodb"), stack.environment["ORDERS_TABLE"])
+    assert orders.settle_dispatch(order_id) is True
+
+    orders.postpone_dispatch(order_id, datetime.now(UTC))
+
+    item = boto3.client("dynamodb").get_item(
+        TableName=stack.environment["ORDERS_TABLE"], Key={"orderId": {"S": order_id}}
+    )["Item"]
+    assert "dispatchDue" not in item
+    assert "dispatchShard" not in item
+
+
 # --- idempotent create --------------------------------------------------------------------------
 
 
-def test_concurrent_creates_with_one_key_make_one_order(api: Api, queues: Queues) -> None:
+def test_concurrent_creates_with_one_key_make_one_order(
+    api: Api, queues: Queues, atomic_moto_writes: None
+) -> None:
     barrier = threading.Barrier(8)
 
     def create() -> Any:
