@@ -18,10 +18,11 @@ NO_AWS := env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN
 test: $(PYTHON_INSTALLED) package-local package check-template ## every test tier
 	$(PYTHON) -m pytest
 
-lint: $(PYTHON_INSTALLED) ## ruff (lint + format) and mypy
+lint: $(PYTHON_INSTALLED) ## ruff (lint + format), mypy and the import contracts
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 package: $(NODE_INSTALLED) ## the CloudFormation template and zip `sls deploy` would upload
 	$(NO_AWS) node_modules/.bin/sls package --stage $(or $(STAGE),dev)
@@ -35,7 +36,7 @@ check-template: $(PYTHON_INSTALLED) $(CHECKOV_INSTALLED) package ## lint and pol
 		--framework cloudformation --skip-download --quiet --compact
 
 redrive: $(PYTHON_INSTALLED) ## DLQ contents; APPLY=1 moves them back (QUEUE=received, STAGE=local)
-	$(PYTHON) -m orders.redrive --stage $(or $(STAGE),dev) --queue $(or $(QUEUE),all) $(if $(APPLY),--apply)
+	$(PYTHON) -m ops.redrive --stage $(or $(STAGE),dev) --queue $(or $(QUEUE),all) $(if $(APPLY),--apply)
 
 run: $(PYTHON_INSTALLED) package-local ## the whole service on this machine; Ctrl-C stops it
 	$(PYTHON) -m offline

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from orders import bootstrap
-from orders.logs import configure_logging
-from orders.messages import MalformedMessage, StatusMessage
-from orders.model import Status
+from orders.adapters.logs import configure_logging
+from orders.domain.messages import MalformedMessage, StatusMessage
+from orders.domain.model import Status
 
 logger = logging.getLogger("orders.processors")
 configure_logging()

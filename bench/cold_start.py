@@ -40,10 +40,10 @@ from bench.common import (
     package_zip,
     service_environment,
 )
-from orders import aws
-from orders.messages import StatusMessage
-from orders.model import Status
-from orders.repository import DynamoOrderRepository
+from orders.adapters import clients
+from orders.adapters.orders_table.store import DynamoOrderStore
+from orders.domain.messages import StatusMessage
+from orders.domain.model import Status
 from tests.support.data import laptop_order
 from tests.support.events import api_event, sqs_event
 
@@ -63,7 +63,8 @@ import time
 print(time.time(), len(response["batchItemFailures"]))
 """
 # The floor: one session, the same clients with the same configuration, the same calls. Its
-# variant with a session per client (as orders/aws.py does) shows what that choice costs.
+# variant with a session per client shows what the one shared session of
+# orders/adapters/clients.py saves.
 _FLOOR = """\
 import boto3
 from botocore.config import Config
@@ -178,15 +179,15 @@ def _child_environment(server: MotoServer) -> dict[str, str]:
 
 
 def _kinds(server: MotoServer, plain: Path, compiled: Path) -> list[Kind]:
-    repository = DynamoOrderRepository(
+    repository = DynamoOrderStore(
         server.client("dynamodb"), server.stack.environment["ORDERS_TABLE"]
     )
     post = api_event("POST", "/orders", body=laptop_order())
     api_calls, processor_calls = _capture(server, post, repository)
     config = {
-        "connect_timeout": aws._CLIENT_CONFIG.connect_timeout,
-        "read_timeout": aws._CLIENT_CONFIG.read_timeout,
-        "retries": aws._CLIENT_CONFIG.retries,
+        "connect_timeout": clients._CLIENT_CONFIG.connect_timeout,
+        "read_timeout": clients._CLIENT_CONFIG.read_timeout,
+        "retries": clients._CLIENT_CONFIG.retries,
     }
 
     def floor(
@@ -234,7 +235,7 @@ def _kinds(server: MotoServer, plain: Path, compiled: Path) -> list[Kind]:
 
 
 def _capture(
-    server: MotoServer, post: dict[str, Any], repository: DynamoOrderRepository
+    server: MotoServer, post: dict[str, Any], repository: DynamoOrderStore
 ) -> tuple[list[Call], list[Call]]:
     """The exact AWS calls of one POST and of one processor batch of one, made by our code."""
     with service_environment(server.environment()):

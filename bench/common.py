@@ -22,10 +22,14 @@ import boto3
 from botocore import xform_name
 
 from offline.provision import ROOT, Stack, create_data_stack, load_template, template_path
-from orders import bootstrap, documents, repository
-from orders.logs import configure_logging
-from orders.model import Order, OrderPatch, Status
-from orders.validation import parse_new_order
+from orders import bootstrap
+from orders.adapters.logs import configure_logging
+from orders.adapters.orders_table.items import to_item as typed_item
+from orders.api.validation import parse_new_order
+from orders.domain import documents
+from orders.domain.commands import OrderPatch
+from orders.domain.model import Order, Status
+from orders.domain.timestamps import format_timestamp
 from tests.e2e.conftest import free_ports
 from tests.support.data import laptop_order
 
@@ -176,7 +180,7 @@ def order_in(status: Status, created_at: datetime, *, processed: bool = True) ->
         return order
     processing = {
         entry.status: {
-            "processedAt": documents.format_timestamp(entry.at + timedelta(milliseconds=60)),
+            "processedAt": format_timestamp(entry.at + timedelta(milliseconds=60)),
             "notificationId": str(uuid.uuid4()),
             "version": index + 1,
         }
@@ -187,7 +191,7 @@ def order_in(status: Status, created_at: datetime, *, processed: bool = True) ->
 
 def to_item(order: Order) -> dict[str, Any]:
     """The item exactly as the repository writes it (its document, through its serializer)."""
-    return repository._to_item(documents.order_to_document(order))
+    return typed_item(documents.order_to_document(order))
 
 
 @dataclass
@@ -246,11 +250,11 @@ class CallLog:
 
 
 def attach_to_service_clients(log: CallLog) -> None:
-    """Record the calls of the clients the service itself uses (``orders.aws.client``)."""
-    from orders import aws
+    """Record the calls of the clients the service itself uses (``clients.client``)."""
+    from orders.adapters import clients
 
     for service in SERVICES:
-        log.attach(aws.client(service))
+        log.attach(clients.client(service))
 
 
 def _copy(value: Any) -> Any:

@@ -10,7 +10,7 @@ import boto3
 
 import handler
 from bench.common import CallLog, attach_to_service_clients, in_process_stack, order_in, to_item
-from orders.model import Status
+from orders.domain.model import Status
 from tests.support.events import LambdaContext, api_event
 
 PAGE = 20

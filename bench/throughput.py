@@ -17,9 +17,9 @@ from typing import Any
 import requests
 
 from bench.common import emulator_client, median, order_in, percentile, to_item
-from orders.documents import parse_timestamp
-from orders.messages import StatusMessage
-from orders.model import Status
+from orders.domain.messages import StatusMessage
+from orders.domain.model import Status
+from orders.domain.timestamps import parse_timestamp
 from tests.e2e.conftest import API_KEY, LocalStack, start_stack
 from tests.support.data import laptop_order
 

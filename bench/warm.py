@@ -15,9 +15,10 @@ from botocore.stub import Stubber
 import handler
 import processors
 from bench.common import SERVICES, Call, CallLog, median, order_in, service_environment, to_item
-from orders import aws
-from orders.messages import StatusMessage
-from orders.model import Order, OrderPatch, Status
+from orders.adapters import clients
+from orders.domain.commands import OrderPatch
+from orders.domain.messages import StatusMessage
+from orders.domain.model import Order, Status
 from tests.support.data import laptop_order
 from tests.support.events import ORDER_ROUTE, LambdaContext, api_event, sqs_event
 
@@ -46,7 +47,7 @@ class Scenario:
 def measure(iterations: int, repeats: int) -> list[dict[str, Any]]:
     """Median CPU per invocation, ours and floor, for each scenario."""
     with service_environment(_VARIABLES):
-        stubbers = {service: Stubber(aws.client(service)) for service in SERVICES}
+        stubbers = {service: Stubber(clients.client(service)) for service in SERVICES}
         for stubber in stubbers.values():
             stubber.activate()
         rows = []
@@ -55,7 +56,7 @@ def measure(iterations: int, repeats: int) -> list[dict[str, Any]]:
 
             def floor(calls: list[Call] = calls) -> None:
                 for call in calls:
-                    getattr(aws.client(call.service), call.method)(**call.params)
+                    getattr(clients.client(call.service), call.method)(**call.params)
 
             ours_times: list[float] = []
             floor_times: list[float] = []
@@ -82,13 +83,13 @@ def _capture(scenario: Scenario, stubbers: dict[str, Stubber]) -> list[Call]:
     """The exact calls one invocation makes (for the floor to replay), checking it succeeds."""
     log = CallLog()
     for service in SERVICES:
-        log.attach(aws.client(service))
+        log.attach(clients.client(service))
     try:
         _queue(scenario, stubbers, 1)
         result = scenario.invoke()
     finally:
         for service in SERVICES:
-            log.detach(aws.client(service))
+            log.detach(clients.client(service))
     if result.get("statusCode", 200) >= 400 or result.get("batchItemFailures"):
         raise RuntimeError(f"{scenario.name} failed with stubbed AWS: {result}")
     for stubber in stubbers.values():

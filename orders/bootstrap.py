@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import functools
 
-from orders.aws import client, session
-from orders.config import Settings
-from orders.model import Status
-from orders.notifier import SnsNotifier
-from orders.repository import DynamoOrderRepository
-from orders.router import SqsStatusRouter
-from orders.services import DispatchSweeper, OrderService, StatusProcessor
+from orders.adapters.clients import client, session
+from orders.adapters.config import Settings
+from orders.adapters.orders_table.dispatch import DynamoDispatchLedger
+from orders.adapters.orders_table.listing import DynamoOrderListing
+from orders.adapters.orders_table.store import DynamoOrderStore
+from orders.adapters.status_queues import SqsStatusQueues
+from orders.adapters.topic import SnsNotifier
+from orders.domain.model import Status
+from orders.usecases.dispatch_sweep import DispatchSweeper
+from orders.usecases.order_service import OrderService
+from orders.usecases.status_processing import StatusProcessor
 
 
 @functools.cache
@@ -22,29 +26,34 @@ def settings() -> Settings:
 @functools.cache
 def order_service() -> OrderService:
     """The API's use cases, backed by the Orders table and the status queues."""
-    return OrderService(_orders(), _router())
+    table = settings().orders_table
+    return OrderService(
+        DynamoOrderStore(client("dynamodb"), table),
+        DynamoOrderListing(client("dynamodb"), table),
+        _queues(),
+    )
 
 
 @functools.cache
 def status_processor(status: Status) -> StatusProcessor:
     """The processor of one status queue, backed by the Orders table and the topic."""
     return StatusProcessor(
-        status, _orders(), SnsNotifier(client("sns"), settings().notifications_topic_arn)
+        status,
+        DynamoOrderStore(client("dynamodb"), settings().orders_table),
+        SnsNotifier(client("sns"), settings().notifications_topic_arn),
     )
 
 
 @functools.cache
 def dispatch_sweeper() -> DispatchSweeper:
     """The sweeper of unconfirmed status messages, backed by the table and the status queues."""
-    return DispatchSweeper(_orders(), _router())
+    return DispatchSweeper(
+        DynamoDispatchLedger(client("dynamodb"), settings().orders_table), _queues()
+    )
 
 
-def _orders() -> DynamoOrderRepository:
-    return DynamoOrderRepository(client("dynamodb"), settings().orders_table)
-
-
-def _router() -> SqsStatusRouter:
-    return SqsStatusRouter(client("sqs"), settings().queue_urls)
+def _queues() -> SqsStatusQueues:
+    return SqsStatusQueues(client("sqs"), settings().queue_urls)
 
 
 def reset() -> None:

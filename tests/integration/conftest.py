@@ -15,7 +15,8 @@ from moto import mock_aws
 import handler
 import processors
 from offline.emulator import serialize_dynamodb_writes
-from orders import aws, bootstrap
+from orders import bootstrap
+from orders.adapters import clients
 from tests.support.contract import check_response
 from tests.support.events import ORDER_ROUTE, LambdaContext, api_event, sqs_event
 from tests.support.iam import CallLog, functions
@@ -70,7 +71,7 @@ def stack(
             monkeypatch.setenv(name, value)
         bootstrap.reset()
         for service in ("dynamodb", "sqs", "sns"):
-            aws.client(service).meta.events.register("before-call.*.*", call_log.record)
+            clients.client(service).meta.events.register("before-call.*.*", call_log.record)
         yield created
     bootstrap.reset()
 
@@ -202,7 +203,7 @@ class AwsCalls:
 def aws_calls(stack: Stack) -> AwsCalls:
     recorder = AwsCalls()
     for service in ("dynamodb", "sqs", "sns"):
-        aws.client(service).meta.events.register("before-call.*.*", recorder.record)
+        clients.client(service).meta.events.register("before-call.*.*", recorder.record)
     return recorder
 
 

@@ -442,7 +442,7 @@ def test_list_rejects_bad_parameters(api: Api) -> None:
 
 
 def test_a_throttled_table_gets_503_with_retry_after(api: Api, stack: Stack) -> None:
-    from orders import aws
+    from orders.adapters import clients
 
     def throttle(**_: object) -> None:
         from botocore.exceptions import ClientError
@@ -452,7 +452,7 @@ def test_a_throttled_table_gets_503_with_retry_after(api: Api, stack: Stack) -> 
             "PutItem",
         )
 
-    aws.client("dynamodb").meta.events.register("before-call.dynamodb.PutItem", throttle)
+    clients.client("dynamodb").meta.events.register("before-call.dynamodb.PutItem", throttle)
 
     response = api.create(laptop_order())
 

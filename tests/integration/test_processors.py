@@ -158,7 +158,7 @@ def test_a_failed_notification_fails_the_record_and_records_nothing(
 ) -> None:
     from botocore.exceptions import ClientError
 
-    from orders import aws
+    from orders.adapters import clients
 
     order_id = api.create(laptop_order()).body["orderId"]
     (message,) = queues.drain("received")
@@ -166,7 +166,7 @@ def test_a_failed_notification_fails_the_record_and_records_nothing(
     def unavailable(**_: object) -> None:
         raise ClientError({"Error": {"Code": "InternalError", "Message": "down"}}, "PublishBatch")
 
-    aws.client("sns").meta.events.register("before-call.sns.PublishBatch", unavailable)
+    clients.client("sns").meta.events.register("before-call.sns.PublishBatch", unavailable)
 
     result = processors.handle_received(
         sqs_event(message["Body"], message_ids=["m-1"]), LambdaContext()

@@ -14,9 +14,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 import processors
-from orders import aws, bootstrap
-from orders.redrive import main as redrive
-from orders.repository import DynamoOrderRepository
+from ops.redrive import main as redrive
+from orders import bootstrap
+from orders.adapters import clients
+from orders.adapters.orders_table.dispatch import DynamoDispatchLedger
 from tests.integration.conftest import Api, Inbox, Queues, Sweep
 from tests.support.data import laptop_order
 from tests.support.events import LambdaContext, sqs_event
@@ -46,7 +47,7 @@ def inject(service: str, operation: str, code: str = "ServiceUnavailable", times
             FAULTS_INJECTED.append(f"{service}.{operation}:{code}")
             raise ClientError({"Error": {"Code": code, "Message": "injected"}}, operation)
 
-    aws.client(service).meta.events.register(f"before-call.{service}.{operation}", fail)
+    clients.client(service).meta.events.register(f"before-call.{service}.{operation}", fail)
 
 
 # --- no order left unrouted -------------------------------------------------------------------
@@ -78,10 +79,10 @@ def test_a_function_that_dies_after_the_write_loses_no_status_change(
     def die(**_: Any) -> None:
         raise SystemExit("the Lambda runtime stopped here")
 
-    aws.client("sqs").meta.events.register("before-call.sqs.SendMessage", die)
+    clients.client("sqs").meta.events.register("before-call.sqs.SendMessage", die)
     with pytest.raises(SystemExit):
         api.update(order_id, {"status": "inprocess"})
-    aws.client("sqs").meta.events.unregister("before-call.sqs.SendMessage", die)
+    clients.client("sqs").meta.events.unregister("before-call.sqs.SendMessage", die)
 
     assert sweep()["resent"] == 1
     assert queues.deliver("inprocess") == {"batchItemFailures": []}
@@ -132,7 +133,7 @@ def test_postponing_an_order_another_sweep_settled_writes_nothing(
     order_id = api.create(laptop_order()).body["orderId"]
     queues.deliver("received")
     # Its own client: these calls belong to no function (least privilege ignores them).
-    orders = DynamoOrderRepository(boto3.client("dynamodb"), stack.environment["ORDERS_TABLE"])
+    orders = DynamoDispatchLedger(boto3.client("dynamodb"), stack.environment["ORDERS_TABLE"])
     assert orders.settle_dispatch(order_id) is True
 
     orders.postpone_dispatch(order_id, datetime.now(UTC))

@@ -6,12 +6,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from orders.errors import DependencyUnavailable, OrderNotFound
-from orders.messages import StatusMessage
-from orders.model import Change, Customer, Device, Guard, HistoryEntry, NewOrder, Order, Status
-from orders.notifications import Notification
-from orders.notifier import PublishOutcome
-from orders.repository import AlreadyExists, ConditionFailed, Page
+from orders.domain.commands import NewOrder
+from orders.domain.errors import DependencyUnavailable, OrderNotFound
+from orders.domain.messages import StatusMessage
+from orders.domain.model import Change, Customer, Device, Guard, HistoryEntry, Order, Status
+from orders.domain.notifications import Notification
+from orders.usecases.ports import AlreadyExists, ConditionFailed, Page, PublishOutcome
 
 
 class FakeOrderRepository:

@@ -1,27 +1,17 @@
-"""The order as a plain document (camelCase keys, RFC 3339 times), as the API and table hold it."""
+"""The order as a plain document (camelCase keys, RFC 3339 times).
+
+One shape for the API's bodies, the table's items and the idempotency fingerprint, so it
+lives with the domain rather than in any one edge.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
-from orders.model import Customer, Device, HistoryEntry, NewOrder, Order, Priority, Status
-
-
-def format_timestamp(moment: datetime) -> str:
-    """RFC 3339 in UTC with millisecond precision and a ``Z``; sorts as text in time order."""
-    return (
-        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    )
-
-
-def parse_timestamp(text: str) -> datetime:
-    """The inverse of ``format_timestamp``; a time without an offset is refused (ValueError)."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        raise ValueError(f"{text} has no UTC offset")
-    return moment
+from orders.domain.commands import NewOrder
+from orders.domain.model import Customer, Device, HistoryEntry, Order, Priority, Status
+from orders.domain.timestamps import format_timestamp, parse_timestamp
 
 
 def order_to_document(order: Order) -> dict[str, Any]:

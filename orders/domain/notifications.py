@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from orders.model import Order, Status
+from orders.domain.model import Order, Status
 
 _MESSAGES = {
     Status.RECEIVED: "Hello {name}, we received your {device} (order {order_id}). "

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from orders.documents import (
-    format_timestamp,
+from orders.domain.commands import NewOrder
+from orders.domain.documents import (
     new_order_to_document,
     order_from_document,
     order_to_document,
-    parse_timestamp,
 )
-from orders.model import Customer, Device, HistoryEntry, NewOrder, Order, Priority, Status
+from orders.domain.model import Customer, Device, HistoryEntry, Order, Priority, Status
+from orders.domain.timestamps import format_timestamp, parse_timestamp
 from tests.unit.fakes import order_in
 
 

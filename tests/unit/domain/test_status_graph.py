@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from orders.errors import TransitionNotAllowed
-from orders.model import (
+from orders.domain.commands import OrderPatch
+from orders.domain.errors import TransitionNotAllowed
+from orders.domain.model import (
     Customer,
     Guard,
     HistoryEntry,
-    OrderPatch,
     Priority,
     Status,
     optimistic_change,

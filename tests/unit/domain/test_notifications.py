@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from orders.model import Customer, Device, Status
-from orders.notifications import notification_for
+from orders.domain.model import Customer, Device, Status
+from orders.domain.notifications import notification_for
 from tests.unit.fakes import order_in
 
 ORDER_ID = "3f6c2a8e-51b4-4f7d-9a0e-6d2b8c1e7f45"

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from orders.messages import MalformedMessage, StatusMessage
-from orders.model import Status
+from orders.domain.messages import MalformedMessage, StatusMessage
+from orders.domain.model import Status
 from tests.unit.fakes import order_in
 
 ORDER_ID = "3f6c2a8e-51b4-4f7d-9a0e-6d2b8c1e7f45"

@@ -17,7 +17,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from orders.model import Status
+from orders.domain.model import Status
 
 _LOCAL_ENDPOINT = "http://127.0.0.1:4566"
 
@@ -72,7 +72,7 @@ def move(sqs: Any, source_url: str, target_url: str, limit: int) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m orders.redrive", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m ops.redrive", description=__doc__)
     parser.add_argument("--stage", default="dev", help="the deployed stage (default: dev)")
     parser.add_argument(
         "--queue",

@@ -1,14 +1,15 @@
-"""Input rules: decoded request data in, domain values out, or exactly which fields are wrong."""
+"""Request bodies and query strings in, commands out, or exactly which fields are wrong."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
 from enum import StrEnum
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
 
-from orders.errors import FieldError, ValidationFailed
-from orders.model import INITIAL_STATUS, Customer, Device, NewOrder, OrderPatch, Priority, Status
+from orders.domain.commands import ListQuery, NewOrder, OrderPatch
+from orders.domain.errors import FieldError, ValidationFailed
+from orders.domain.model import INITIAL_STATUS, Customer, Device, Priority, Status
 
 MAX_NAME = 100
 MAX_EMAIL = 254
@@ -35,14 +36,6 @@ _DEVICE_FIELDS = frozenset({"type", "brand", "model", "serialNumber"})
 _LIST_PARAMETERS = frozenset({"status", "limit", "cursor"})
 
 _E = TypeVar("_E", bound=StrEnum)
-
-
-class ListQuery(NamedTuple):
-    """A validated request for one page of orders."""
-
-    status: Status | None = None
-    limit: int = DEFAULT_PAGE_SIZE
-    cursor: str | None = None
 
 
 def parse_new_order(body: object) -> NewOrder:

@@ -1,16 +1,16 @@
-"""Routes each status an order enters to that status's SQS queue."""
+"""The status queues: each status message to the SQS queue of the status it names."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from orders.aws import unavailable_on_transient_errors
-from orders.messages import StatusMessage
-from orders.model import Status
+from orders.adapters.clients import unavailable_on_transient_errors
+from orders.domain.messages import StatusMessage
+from orders.domain.model import Status
 
 
-class SqsStatusRouter:
+class SqsStatusQueues:
     """Sends a status message to the queue of the status it names."""
 
     def __init__(self, sqs: Any, queue_urls: Mapping[Status, str]) -> None:
@@ -18,6 +18,7 @@ class SqsStatusRouter:
         self._queue_urls = dict(queue_urls)
 
     def route(self, message: StatusMessage) -> None:
+        """Send ``message``, with its status as a message attribute."""
         with unavailable_on_transient_errors():
             self._sqs.send_message(
                 QueueUrl=self._queue_urls[message.status],

@@ -7,8 +7,8 @@ import uuid
 from datetime import datetime
 from typing import NamedTuple
 
-from orders.documents import format_timestamp, parse_timestamp
-from orders.model import Order, Status
+from orders.domain.model import Order, Status
+from orders.domain.timestamps import format_timestamp, parse_timestamp
 
 
 class MalformedMessage(ValueError):

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from orders.model import Status
+from orders.domain.model import Status
 
 _QUEUE_VARIABLES = {
     Status.RECEIVED: "RECEIVED_QUEUE_URL",

@@ -12,7 +12,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
-from orders.errors import DependencyUnavailable
+from orders.domain.errors import DependencyUnavailable
 
 # Fail fast inside a 10 s Lambda: a few quick attempts beat one long hang, and API callers get a
 # 503 with Retry-After instead of a timeout.

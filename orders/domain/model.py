@@ -1,4 +1,4 @@
-"""The order domain: statuses and their graph, the order itself and how it changes. No I/O."""
+"""Statuses and their graph, the order itself and how it changes. No I/O."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from orders.errors import TransitionNotAllowed
+from orders.domain.errors import TransitionNotAllowed
+
+if TYPE_CHECKING:
+    from orders.domain.commands import NewOrder, OrderPatch
 
 _T = TypeVar("_T")
 
@@ -70,26 +73,6 @@ class HistoryEntry(NamedTuple):
     status: Status
     at: datetime
     note: str | None = None
-
-
-class NewOrder(NamedTuple):
-    """A validated request to create an order."""
-
-    customer: Customer
-    device: Device
-    issue: str
-    priority: Priority = Priority.NORMAL
-
-
-class OrderPatch(NamedTuple):
-    """A validated partial update; ``None`` means the field was not sent."""
-
-    status: Status | None = None
-    note: str | None = None
-    customer: Customer | None = None
-    device: Device | None = None
-    issue: str | None = None
-    priority: Priority | None = None
 
 
 class Change(NamedTuple):

@@ -7,16 +7,16 @@ from typing import Any
 
 import pytest
 
-from orders.errors import ValidationFailed
-from orders.model import Customer, Device, NewOrder, OrderPatch, Priority, Status
-from orders.validation import (
+from orders.api.validation import (
     DEFAULT_PAGE_SIZE,
-    ListQuery,
     parse_idempotency_key,
     parse_list_query,
     parse_new_order,
     parse_order_patch,
 )
+from orders.domain.commands import ListQuery, NewOrder, OrderPatch
+from orders.domain.errors import ValidationFailed
+from orders.domain.model import Customer, Device, Priority, Status
 from tests.support.data import laptop_order
 
 

@@ -1,22 +1,15 @@
-"""Publishes customer notifications to the SNS topic, ten to a request."""
+"""The notifications topic: customer notifications published to SNS, ten to a request."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from orders.aws import unavailable_on_transient_errors
-from orders.notifications import Notification
+from orders.adapters.clients import unavailable_on_transient_errors
+from orders.domain.notifications import Notification
+from orders.usecases.ports import PublishOutcome
 
 _PUBLISH_BATCH_LIMIT = 10
-
-
-class PublishOutcome:
-    """Which notifications SNS accepted (with its message id) and which it refused."""
-
-    def __init__(self) -> None:
-        self.published: dict[int, str] = {}
-        self.failed: set[int] = set()
 
 
 class SnsNotifier:

@@ -1,0 +1,1 @@
+"""Operator commands that do not ship in the Lambda zip."""

@@ -1,0 +1,1 @@
+"""AWS adapters: one module per resource or concern behind the use cases' ports."""

@@ -1,0 +1,1 @@
+"""The Orders table, split by responsibility: writes and reads, listing, dispatch ledger."""

@@ -1,0 +1,164 @@
+"""Orders in and out of the table by id, with every state check done by a DynamoDB condition."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from orders.adapters.clients import error_code, unavailable_on_transient_errors
+from orders.adapters.orders_table.expressions import UpdateExpression
+from orders.adapters.orders_table.items import (
+    failed_condition_item,
+    order_from_item,
+    serialize,
+    to_item,
+)
+from orders.adapters.orders_table.schema import DISPATCH_GRACE, DISPATCH_SHARD, key
+from orders.domain import documents
+from orders.domain.errors import DependencyUnavailable, OrderNotFound
+from orders.domain.model import Change, Guard, Order, Status
+from orders.domain.timestamps import format_timestamp
+from orders.usecases.ports import AlreadyExists, ConditionFailed
+
+_BATCH_GET_LIMIT = 100
+_UNPROCESSED_RETRIES = 5
+
+
+class DynamoOrderStore:
+    """Guarded writes and consistent reads of orders in one DynamoDB table (key ``orderId``)."""
+
+    def __init__(self, dynamodb: Any, table_name: str) -> None:
+        self._dynamodb = dynamodb
+        self._table = table_name
+
+    def add(self, order: Order, fingerprint: str | None = None) -> None:
+        """Store a new order; raise ``AlreadyExists`` if its id is taken."""
+        item = documents.order_to_document(order)
+        entered = order.history[-1]
+        item["pendingDispatch"] = {entered.status.value: format_timestamp(entered.at)}
+        item["dispatchShard"] = DISPATCH_SHARD
+        item["dispatchDue"] = format_timestamp(entered.at + DISPATCH_GRACE)
+        if fingerprint is not None:
+            item["requestFingerprint"] = fingerprint
+        try:
+            with unavailable_on_transient_errors():
+                self._dynamodb.put_item(
+                    TableName=self._table,
+                    Item=to_item(item),
+                    ConditionExpression="attribute_not_exists(orderId)",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+        except ClientError as error:
+            old = failed_condition_item(error)
+            if old is None:
+                raise
+            order = documents.order_from_document(old)
+            raise AlreadyExists(order, old.get("requestFingerprint")) from error
+
+    def get(self, order_id: str) -> Order:
+        """The stored order; raise ``OrderNotFound`` if there is none."""
+        with unavailable_on_transient_errors():
+            response = self._dynamodb.get_item(
+                TableName=self._table, Key=key(order_id), ConsistentRead=True
+            )
+        if "Item" not in response:
+            raise OrderNotFound(order_id)
+        return order_from_item(response["Item"])
+
+    def get_many(self, order_ids: Iterable[str]) -> dict[str, Order]:
+        """The stored orders among ``order_ids``, by id; missing ids are simply absent."""
+        wanted = sorted(set(order_ids))
+        found: dict[str, Order] = {}
+        for start in range(0, len(wanted), _BATCH_GET_LIMIT):
+            keys = [key(order_id) for order_id in wanted[start : start + _BATCH_GET_LIMIT]]
+            for item in self._batch_get(keys):
+                order = order_from_item(item)
+                found[order.order_id] = order
+        return found
+
+    def update(self, order_id: str, change: Change, guard: Guard, at: datetime) -> Order:
+        """Apply ``change`` if ``guard`` holds, else raise ``ConditionFailed``."""
+        expression = UpdateExpression(change, at)
+        conditions = ["attribute_exists(orderId)"]
+        if guard.expected_version is not None:
+            conditions.append(
+                f"{expression.name('version')} = {expression.value(guard.expected_version)}"
+            )
+        if guard.status_in is not None:
+            allowed = ", ".join(
+                expression.value(status.value) for status in sorted(guard.status_in)
+            )
+            conditions.append(f"{expression.name('status')} IN ({allowed})")
+        if guard.must_differ:
+            differs = [
+                f"{expression.name(n)} <> {expression.value(v)}" for n, v in expression.fields
+            ]
+            conditions.append(f"({' OR '.join(differs)})")
+        try:
+            with unavailable_on_transient_errors():
+                response = self._dynamodb.update_item(
+                    TableName=self._table,
+                    Key=key(order_id),
+                    UpdateExpression=expression.text(),
+                    ConditionExpression=" AND ".join(conditions),
+                    ExpressionAttributeNames=expression.names,
+                    ExpressionAttributeValues=expression.values,
+                    ReturnValues="ALL_NEW",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
+            old = failed_condition_item(error)
+            raise ConditionFailed(
+                None if old is None else documents.order_from_document(old)
+            ) from error
+        return order_from_item(response["Attributes"])
+
+    def record_processing(self, order_id: str, status: Status, record: Mapping[str, Any]) -> bool:
+        """Record ``processing.<status>`` once; ``False`` if it was already recorded.
+
+        Touches nothing else on the order, so a late record never regresses its status.
+        """
+        try:
+            with unavailable_on_transient_errors():
+                self._dynamodb.update_item(
+                    TableName=self._table,
+                    Key=key(order_id),
+                    UpdateExpression="SET #processing.#status = :record "
+                    "REMOVE #pendingDispatch.#status",
+                    ConditionExpression=(
+                        "attribute_exists(orderId) AND attribute_not_exists(#processing.#status)"
+                    ),
+                    ExpressionAttributeNames={
+                        "#processing": "processing",
+                        "#pendingDispatch": "pendingDispatch",
+                        "#status": status.value,
+                    },
+                    ExpressionAttributeValues={":record": serialize(dict(record))},
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
+            if failed_condition_item(error) is None:
+                raise OrderNotFound(order_id) from error
+            return False
+        return True
+
+    def _batch_get(self, keys: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        items: list[Mapping[str, Any]] = []
+        pending: dict[str, Any] = {self._table: {"Keys": list(keys), "ConsistentRead": True}}
+        for attempt in range(_UNPROCESSED_RETRIES):
+            with unavailable_on_transient_errors():
+                response = self._dynamodb.batch_get_item(RequestItems=pending)
+            items.extend(response.get("Responses", {}).get(self._table, []))
+            pending = response.get("UnprocessedKeys") or {}
+            if not pending:
+                return items
+            time.sleep(0.05 * 2**attempt)
+        raise DependencyUnavailable("BatchGetItem left keys unprocessed")

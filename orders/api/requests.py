@@ -1,0 +1,133 @@
+"""API Gateway proxy events in: the request the routes read, or an HTTP problem."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Collection, Mapping
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+from orders.domain.errors import FieldError, ValidationFailed
+
+MAX_BODY_BYTES = 16 * 1024
+JSON = "application/json"
+
+
+class HttpProblem(Exception):
+    """A request refused at the HTTP layer, before any use case runs."""
+
+    def __init__(self, status: int, title: str, detail: str) -> None:
+        self.status = status
+        self.title = title
+        self.detail = detail
+        super().__init__(detail)
+
+
+class Request(NamedTuple):
+    """The parts of an API Gateway proxy event the routes use; header names in lower case."""
+
+    method: str
+    route: str
+    order_id: str
+    headers: Mapping[str, str] = MappingProxyType({})
+    query: Mapping[str, str] = MappingProxyType({})
+    body: bytes | None = None
+
+    def json_body(self) -> object:
+        """The body as JSON, after the content type and size checks."""
+        media_type, _, parameters = self.headers.get("content-type", "").partition(";")
+        media_type = media_type.strip().lower()
+        charset = parameters.strip().lower().removeprefix("charset=").strip('"')
+        json_type = media_type == JSON or (
+            media_type.startswith("application/") and media_type.endswith("+json")
+        )
+        if not json_type or (parameters.strip() and charset not in ("utf-8", "utf8")):
+            raise HttpProblem(
+                415, "Unsupported Media Type", "Send the body as application/json (UTF-8)."
+            )
+        if not self.body:
+            raise HttpProblem(400, "Bad Request", "The request needs a JSON body.")
+        if len(self.body) > MAX_BODY_BYTES:
+            raise HttpProblem(
+                413, "Content Too Large", f"The body may be at most {MAX_BODY_BYTES} bytes."
+            )
+        try:
+            return json.loads(self.body.decode("utf-8"), parse_constant=_reject_constant)
+        except (UnicodeDecodeError, ValueError, RecursionError) as error:
+            raise HttpProblem(400, "Bad Request", "The body is not valid UTF-8 JSON.") from error
+
+
+def parse_event(event: Any, routes: Collection[tuple[str, str]]) -> Request:
+    """The request in a proxy event for one of ``routes`` (method, resource path)."""
+    if not isinstance(event, Mapping):
+        raise HttpProblem(400, "Bad Request", "The request is not an API Gateway proxy event.")
+    method, route = event.get("httpMethod"), event.get("resource")
+    if not isinstance(method, str) or not isinstance(route, str):
+        raise HttpProblem(400, "Bad Request", "The request is not an API Gateway proxy event.")
+    if route not in {known for _, known in routes}:
+        raise HttpProblem(404, "Not Found", "No such resource.")
+    if (method.upper(), route) not in routes:
+        raise HttpProblem(405, "Method Not Allowed", f"{route} does not accept {method}.")
+    order_id = ""
+    if "{orderId}" in route:
+        order_id = _string_map(event.get("pathParameters")).get("orderId", "")
+        if not order_id:
+            raise HttpProblem(400, "Bad Request", "The path needs an order id.")
+    return Request(
+        method=method.upper(),
+        route=route,
+        order_id=order_id,
+        headers={name.lower(): value for name, value in _string_map(event.get("headers")).items()},
+        query=_query(event),
+        body=_body(event),
+    )
+
+
+def parse_if_match(value: str | None) -> int | None:
+    """The version an ``If-Match`` header names; ``None`` for no header or ``*``."""
+    if value is None or value.strip() == "*":
+        return None
+    tag = value.strip().removeprefix("W/").strip('"')
+    if not (tag.isascii() and tag.isdigit() and len(tag) <= 18):
+        message = 'must be one entity tag from an ETag header, e.g. "3"'
+        raise ValidationFailed([FieldError("If-Match", message)])
+    return int(tag)
+
+
+def _query(event: Mapping[str, Any]) -> dict[str, str]:
+    repeated = [
+        name
+        for name, values in _mapping(event.get("multiValueQueryStringParameters")).items()
+        if isinstance(values, list) and len(values) > 1
+    ]
+    if repeated:
+        raise ValidationFailed(FieldError(name, "must be given once") for name in sorted(repeated))
+    return _string_map(event.get("queryStringParameters"))
+
+
+def _body(event: Mapping[str, Any]) -> bytes | None:
+    body = event.get("body")
+    if body is None:
+        return None
+    if not isinstance(body, str):
+        raise HttpProblem(400, "Bad Request", "The body is not valid UTF-8 JSON.")
+    try:
+        if event.get("isBase64Encoded"):
+            return base64.b64decode(body, validate=True)
+        return body.encode("utf-8")
+    except (binascii.Error, ValueError) as error:
+        raise HttpProblem(400, "Bad Request", "The body is not valid UTF-8 JSON.") from error
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _string_map(value: object) -> dict[str, str]:
+    return {str(k): v for k, v in _mapping(value).items() if isinstance(v, str)}

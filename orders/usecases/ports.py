@@ -1,0 +1,93 @@
+"""What the use cases need from the outside world, as Protocols, and the values they exchange.
+
+The adapters implement these; the unit tests give fakes. Nothing here imports an SDK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, NamedTuple, Protocol
+
+from orders.domain.messages import StatusMessage
+from orders.domain.model import Change, Guard, Order, Status
+from orders.domain.notifications import Notification
+
+
+class ConditionFailed(Exception):
+    """A guarded write did not apply; ``current`` is the stored order (``None`` if none exists)."""
+
+    def __init__(self, current: Order | None) -> None:
+        self.current = current
+        super().__init__("condition failed")
+
+
+class AlreadyExists(Exception):
+    """An order with this id exists; ``current`` is it, ``fingerprint`` the request that made it."""
+
+    def __init__(self, current: Order, fingerprint: str | None) -> None:
+        self.current = current
+        self.fingerprint = fingerprint
+        super().__init__(f"order {current.order_id} exists")
+
+
+class Page(NamedTuple):
+    """One page of a listing and the cursor of the next, if there is one."""
+
+    items: tuple[Order, ...]
+    next_cursor: str | None
+
+
+class DueDispatch(NamedTuple):
+    """An order whose status messages (``messages``) no processor has confirmed yet."""
+
+    order_id: str
+    messages: tuple[StatusMessage, ...]
+    attempts: int
+
+
+class PublishOutcome:
+    """Which notifications were accepted (with the provider's message id) and which refused."""
+
+    def __init__(self) -> None:
+        self.published: dict[int, str] = {}
+        self.failed: set[int] = set()
+
+
+class OrderStore(Protocol):
+    """Orders by id, every write guarded by a condition the store checks atomically."""
+
+    def add(self, order: Order, fingerprint: str | None = None) -> None: ...
+    def get(self, order_id: str) -> Order: ...
+    def get_many(self, order_ids: Iterable[str]) -> dict[str, Order]: ...
+    def update(self, order_id: str, change: Change, guard: Guard, at: datetime) -> Order: ...
+    def record_processing(
+        self, order_id: str, status: Status, record: Mapping[str, Any]
+    ) -> bool: ...
+
+
+class OrderListing(Protocol):
+    """Pages of orders, by status newest first or all of them, behind an opaque cursor."""
+
+    def list_page(self, status: Status | None, limit: int, cursor: str | None) -> Page: ...
+
+
+class DispatchLedger(Protocol):
+    """The status messages written with each status change and not yet confirmed."""
+
+    def due_dispatches(self, now: datetime, limit: int) -> list[DueDispatch]: ...
+    def postpone_dispatch(self, order_id: str, until: datetime) -> None: ...
+    def settle_dispatch(self, order_id: str) -> bool: ...
+    def abandon_dispatch(self, order_id: str) -> None: ...
+
+
+class StatusQueues(Protocol):
+    """Delivers a status message to its status's queue."""
+
+    def route(self, message: StatusMessage) -> None: ...
+
+
+class Notifier(Protocol):
+    """Tells customers; the outcome is keyed by each notification's index in the sequence."""
+
+    def publish(self, notifications: Sequence[Notification]) -> PublishOutcome: ...

@@ -1,0 +1,225 @@
+"""The API's use cases, run against in-memory fakes of the table and the queues.
+
+Each request goes through the HTTP edge's validation first, as the handler sends it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from orders.api.validation import parse_idempotency_key, parse_new_order, parse_order_patch
+from orders.domain.errors import (
+    IdempotencyKeyReused,
+    OrderNotFound,
+    TransitionNotAllowed,
+    ValidationFailed,
+    VersionMismatch,
+)
+from orders.domain.messages import StatusMessage
+from orders.domain.model import HistoryEntry, Order, Priority, Status
+from orders.usecases.order_service import Created, OrderService
+from tests.support.data import laptop_order
+from tests.unit.fakes import Clock, FakeOrderRepository, FakeRouter, order_in
+
+NOW = datetime(2024, 3, 4, 9, 30, tzinfo=UTC)
+LUCIA_ID = "3f6c2a8e-51b4-4f7d-9a0e-6d2b8c1e7f45"
+KWAME_ID = "7b1d9c2e-4a3f-4e6b-8d5c-2f1a0e9b8c7d"
+NOBODY_ID = "00000000-0000-4000-8000-000000000000"
+
+
+class Shop:
+    """The order service wired to fakes, with some orders already stored."""
+
+    def __init__(self, *orders: Order, queues_down_for: int = 0) -> None:
+        self.orders = FakeOrderRepository(*orders)
+        self.router = FakeRouter(unavailable_for=queues_down_for)
+        self.service = OrderService(self.orders, self.orders, self.router, Clock(NOW))
+
+    def create(self, body: object, idempotency_key: str | None = None) -> Created:
+        """Create from a request body and key, validated as the HTTP edge does."""
+        new = parse_new_order(body)
+        return self.service.create(new, parse_idempotency_key(idempotency_key))
+
+    def update(self, order_id: str, body: object, if_match: int | None = None) -> Order:
+        """Update from a request body, validated as the HTTP edge does."""
+        return self.service.update(order_id, parse_order_patch(body), if_match)
+
+
+# --- create ---------------------------------------------------------------------------------
+
+
+def test_creating_an_order_stores_it_as_received_and_routes_one_received_message() -> None:
+    shop = Shop()
+
+    created = shop.create(laptop_order())
+
+    order = created.order
+    assert not created.replayed
+    assert (order.status, order.version, order.created_at) == (Status.RECEIVED, 1, NOW)
+    assert order.history == (HistoryEntry(Status.RECEIVED, NOW),)
+    assert shop.orders.get(order.order_id) == order
+    assert shop.router.messages == [StatusMessage(order.order_id, Status.RECEIVED, 1, NOW)]
+
+
+def test_an_invalid_create_request_stores_and_routes_nothing() -> None:
+    shop = Shop()
+
+    with pytest.raises(ValidationFailed):
+        shop.create(laptop_order(issue=""))
+
+    assert (shop.orders.writes, shop.router.messages) == (0, [])
+
+
+def test_retrying_a_create_with_the_same_idempotency_key_returns_the_same_order() -> None:
+    shop = Shop()
+
+    first = shop.create(laptop_order(), idempotency_key="till-2-receipt-0042")
+    retry = shop.create(laptop_order(), idempotency_key="till-2-receipt-0042")
+
+    assert retry.order == first.order
+    assert (first.replayed, retry.replayed) == (False, True)
+    assert len(shop.orders.orders) == 1
+    assert len(shop.router.messages) == 1
+
+
+def test_reusing_an_idempotency_key_for_another_request_is_refused() -> None:
+    shop = Shop()
+    shop.create(laptop_order(), idempotency_key="till-2-receipt-0042")
+
+    with pytest.raises(IdempotencyKeyReused):
+        shop.create(
+            laptop_order(issue="Battery swells and the trackpad clicks by itself."),
+            idempotency_key="till-2-receipt-0042",
+        )
+
+    assert len(shop.orders.orders) == 1
+    assert len(shop.router.messages) == 1
+
+
+def test_creates_without_an_idempotency_key_are_separate_orders() -> None:
+    shop = Shop()
+
+    first = shop.create(laptop_order())
+    second = shop.create(laptop_order())
+
+    assert first.order.order_id != second.order.order_id
+    assert len(shop.router.messages) == 2
+
+
+# --- update ---------------------------------------------------------------------------------
+
+
+def test_starting_the_repair_moves_the_order_and_routes_one_inprocess_message() -> None:
+    shop = Shop(order_in(Status.RECEIVED))
+
+    updated = shop.update(LUCIA_ID, {"status": "inprocess", "note": "Keyboard ordered."})
+
+    assert (updated.status, updated.version) == (Status.INPROCESS, 2)
+    assert updated.history[-1] == HistoryEntry(Status.INPROCESS, NOW, "Keyboard ordered.")
+    assert shop.orders.get(LUCIA_ID) == updated
+    assert shop.router.messages == [StatusMessage(LUCIA_ID, Status.INPROCESS, 2, NOW)]
+
+
+def test_changing_a_field_writes_a_new_version_and_routes_nothing() -> None:
+    shop = Shop(order_in(Status.INPROCESS))
+
+    updated = shop.update(LUCIA_ID, {"priority": "urgent"})
+
+    assert (updated.priority, updated.version, updated.status) == (
+        Priority.URGENT,
+        3,
+        Status.INPROCESS,
+    )
+    assert shop.orders.writes == 1
+    assert shop.router.messages == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"status": "inprocess"},
+        {"priority": "normal"},
+        {"issue": "Does not boot after a coffee spill on the keyboard."},
+        {
+            "status": "inprocess",
+            "note": "Again.",
+            "device": {
+                "type": "laptop",
+                "brand": "Lenovo",
+                "model": "ThinkPad T14",
+                "serialNumber": "PF-3XK9QZ",
+            },
+        },
+    ],
+)
+def test_an_update_that_changes_nothing_writes_nothing_and_routes_nothing(
+    body: dict[str, object],
+) -> None:
+    stored = order_in(Status.INPROCESS)
+    shop = Shop(stored)
+
+    assert shop.update(LUCIA_ID, body) == stored
+    assert shop.orders.writes == 0
+    assert shop.router.messages == []
+
+
+def test_an_update_with_the_current_version_in_if_match_applies() -> None:
+    shop = Shop(order_in(Status.INPROCESS))
+
+    updated = shop.update(LUCIA_ID, {"status": "completed"}, if_match=2)
+
+    assert (updated.status, updated.version) == (Status.COMPLETED, 3)
+
+
+@pytest.mark.parametrize("body", [{"status": "completed"}, {"priority": "urgent"}])
+def test_an_update_with_a_stale_if_match_is_refused_and_writes_nothing(
+    body: dict[str, object],
+) -> None:
+    shop = Shop(order_in(Status.INPROCESS))
+
+    with pytest.raises(VersionMismatch) as refused:
+        shop.update(LUCIA_ID, body, if_match=1)
+
+    assert (refused.value.expected, refused.value.actual) == (1, 2)
+    assert (shop.orders.writes, shop.router.messages) == (0, [])
+
+
+@pytest.mark.parametrize("order_id", [NOBODY_ID, "not-an-order-id", ""])
+def test_updating_an_unknown_order_is_not_found(order_id: str) -> None:
+    shop = Shop(order_in(Status.RECEIVED))
+
+    with pytest.raises(OrderNotFound):
+        shop.update(order_id, {"status": "canceled"})
+
+    assert (shop.orders.writes, shop.router.messages) == (0, [])
+
+
+@pytest.mark.parametrize(
+    ("current", "requested", "allowed"),
+    [
+        (Status.RECEIVED, "completed", ("canceled", "inprocess")),
+        (Status.INPROCESS, "received", ("canceled", "completed")),
+        (Status.COMPLETED, "canceled", ()),
+        (Status.CANCELED, "inprocess", ()),
+    ],
+)
+def test_a_transition_off_the_graph_is_refused_and_writes_nothing(
+    current: Status, requested: str, allowed: tuple[str, ...]
+) -> None:
+    stored = order_in(current)
+    shop = Shop(stored)
+
+    with pytest.raises(TransitionNotAllowed) as refused:
+        shop.update(LUCIA_ID, {"status": requested, "priority": "urgent"})
+
+    assert refused.value.allowed == allowed
+    assert shop.orders.get(LUCIA_ID) == stored
+    assert (shop.orders.writes, shop.router.messages) == (0, [])
+
+
+def test_validation_comes_before_looking_the_order_up() -> None:
+    shop = Shop()
+
+    with pytest.raises(ValidationFailed):
+        shop.update(NOBODY_ID, {"status": "repaired"})
