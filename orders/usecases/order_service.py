@@ -59,7 +59,9 @@ class OrderService:
         self._queues = queues
         self._clock = clock
 
-    def create(self, new: NewOrder, idempotency_key: str | None = None) -> Created:
+    def create(
+        self, new: NewOrder, idempotency_key: str | None = None, correlation_id: str | None = None
+    ) -> Created:
         """Store a new order and route it to the received queue.
 
         With an ``Idempotency-Key`` the order id is derived from the key, so a retry meets the
@@ -80,7 +82,7 @@ class OrderService:
             if existing.fingerprint != fingerprint:
                 raise IdempotencyKeyReused(idempotency_key) from existing
             return Created(existing.current, replayed=True)
-        self._route(StatusMessage.for_order(order))
+        self._route(StatusMessage.for_order(order, correlation_id))
         logger.info("order created", extra={"orderId": order.order_id})
         return Created(order)
 
@@ -89,7 +91,13 @@ class OrderService:
         _require_order_id(order_id)
         return self._orders.get(order_id)
 
-    def update(self, order_id: str, patch: OrderPatch, if_match: int | None = None) -> Order:
+    def update(
+        self,
+        order_id: str,
+        patch: OrderPatch,
+        if_match: int | None = None,
+        correlation_id: str | None = None,
+    ) -> Order:
         """Apply a partial update; route the new status if the status changed.
 
         The first write is blind, guarded by what the patch needs to be legal, so a valid
@@ -117,7 +125,7 @@ class OrderService:
                 change, guard = next_change, Guard(expected_version=current.version)
                 continue
             if change.entered is not None:
-                self._route(StatusMessage.for_order(updated))
+                self._route(StatusMessage.for_order(updated, correlation_id))
                 logger.info(
                     "order status changed",
                     extra={"orderId": order_id, "status": updated.status.value},
