@@ -24,6 +24,9 @@ from orders.domain.timestamps import utc_now
 from orders.usecases.ports import (
     AlreadyExists,
     ConditionFailed,
+    Metric,
+    Metrics,
+    NoMetrics,
     OrderListing,
     OrderStore,
     Page,
@@ -53,11 +56,13 @@ class OrderService:
         listing: OrderListing,
         queues: StatusQueues,
         clock: Callable[[], datetime] = utc_now,
+        metrics: Metrics | None = None,
     ) -> None:
         self._orders = orders
         self._listing = listing
         self._queues = queues
         self._clock = clock
+        self._metrics = metrics or NoMetrics()
 
     def create(
         self, new: NewOrder, idempotency_key: str | None = None, correlation_id: str | None = None
@@ -84,6 +89,10 @@ class OrderService:
             return Created(existing.current, replayed=True)
         self._route(StatusMessage.for_order(order, correlation_id))
         logger.info("order created", extra={"orderId": order.order_id})
+        self._metrics.emit(
+            [Metric("OrdersCreated", 1), _status_entered(order)],
+            {"orderId": order.order_id, "correlationId": correlation_id},
+        )
         return Created(order)
 
     def get(self, order_id: str) -> Order:
@@ -130,6 +139,10 @@ class OrderService:
                     "order status changed",
                     extra={"orderId": order_id, "status": updated.status.value},
                 )
+                self._metrics.emit(
+                    [_status_entered(updated)],
+                    {"orderId": order_id, "correlationId": correlation_id},
+                )
             return updated
         raise ConcurrentUpdate(order_id)
 
@@ -150,6 +163,10 @@ class OrderService:
                 "status message not sent; the dispatch sweeper will send it",
                 extra={"orderId": message.order_id, "status": message.status.value},
             )
+
+
+def _status_entered(order: Order) -> Metric:
+    return Metric("StatusEntered", 1, dimensions={"Status": order.status.value})
 
 
 def _require_order_id(order_id: str) -> None:

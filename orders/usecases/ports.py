@@ -111,3 +111,10 @@ class Metrics(Protocol):
     """Where business metrics go; ``properties`` (order id, correlation id) make them findable."""
 
     def emit(self, metrics: Sequence[Metric], properties: Mapping[str, Any]) -> None: ...
+
+
+class NoMetrics:
+    """Metrics that go nowhere: for use cases wired without a sink (scripts, some tests)."""
+
+    def emit(self, metrics: Sequence[Metric], properties: Mapping[str, Any]) -> None:
+        """Drop them."""
