@@ -134,7 +134,7 @@ def test_stopping_the_stack_leaves_nothing_running() -> None:
 def test_a_port_in_use_gets_a_clear_message(local_stack: LocalStack) -> None:
     taken = local_stack.ports["http"]
     command = [sys.executable, "-m", "offline", "--http-port", str(taken)]
-    command += ["--emulator-port", "0", "--lambda-port", "0"]
+    command += ["--emulator-port", "0"]
 
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
 
