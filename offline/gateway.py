@@ -67,11 +67,25 @@ def _saturated(waited_s: float, workers: int) -> Response:
     )
 
 
+def _shown_query(request: Request) -> str:
+    """The query string for the console, long values (cursors) cut short."""
+    shown = [
+        f"{name}={value if len(value) <= 16 else value[:12] + '…'}"
+        for name, value in request.args.items(multi=True)
+    ]
+    return "?" + "&".join(shown) if shown else ""
+
+
 class Gateway:
     """The WSGI application: route, check the key, invoke, answer, log one line."""
 
     def __init__(
-        self, routes: list[Route], pools: dict[str, WorkerPool], api_key: str, wait_s: float
+        self,
+        routes: list[Route],
+        pools: dict[str, WorkerPool],
+        api_key: str,
+        wait_s: float,
+        verbose: bool = False,
     ) -> None:
         self._routes = routes
         self._rules = Map(
@@ -81,15 +95,14 @@ class Gateway:
         self._pools = pools
         self._api_key = api_key
         self._wait_s = wait_s
+        self._verbose = verbose
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         started = time.perf_counter()
         request = Request(environ)
         response, note = self._answer(request)
         elapsed_ms = (time.perf_counter() - started) * 1000
-        target = request.path + (
-            f"?{request.query_string.decode()}" if request.query_string else ""
-        )
+        target = request.path + _shown_query(request)
         say(f"{request.method} {target} {response.status_code} {elapsed_ms:.0f} ms{note}")
         return response(environ, start_response)
 
@@ -120,7 +133,10 @@ class Gateway:
             return _aws_message(502, "Internal server error"), (
                 f" request={invocation_id} (malformed Lambda proxy response)"
             )
-        return answered, self._note(answered, parameters, invocation_id)
+        note = self._note(answered, parameters, invocation_id)
+        if self._verbose and "request=" not in note:
+            note += f" request={invocation_id}"  # to find the request's JSON lines above
+        return answered, note
 
     @staticmethod
     def _event(
@@ -246,7 +262,7 @@ def main(argv: list[str] | None = None) -> None:
     names = ", ".join(f"{r.method} {r.path}" for r in routes)
     workers = ", ".join(f"{name}: {pool.size} warm workers" for name, pool in pools.items())
     say(f"{len(routes)} routes from serverless.yml ({names}); {workers}")
-    app = Gateway(routes, pools, args.api_key, args.wait)
+    app = Gateway(routes, pools, args.api_key, args.wait, args.verbose)
     server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=_QuietHandler)
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
