@@ -245,6 +245,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[stack] {error}", file=sys.stderr, flush=True)
         return 1
     finally:
+        # A second Ctrl-C or SIGTERM (make and a terminal both send one) must not cut the
+        # stopping short and leave parts running.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_IGN)
         supervisor.stop()
         say("[stack] stopped")
 
