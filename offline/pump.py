@@ -192,11 +192,14 @@ class QueueWorker(threading.Thread):
         }
 
 
+_BOOKKEEPING = frozenset({"orders", "settled"})
+
+
 class Scheduler(threading.Thread):
     """Invokes a scheduled function every ``every_s`` seconds, the first time after one period.
 
-    Says nothing while a run finds nothing to do: a line only when a run changed something
-    (the sweeper's counts other than zero) or failed.
+    Says nothing while a run finds nothing to do: a line only when a run resent or gave up on
+    something, or failed.
     """
 
     def __init__(
@@ -227,7 +230,9 @@ class Scheduler(threading.Thread):
             if self._stamp is not None:
                 self._stamp.request_id = None
         if isinstance(result, dict):
-            changed = {k: v for k, v in result.items() if k != "orders" and v}
+            # The sweeper's counts: "orders" looked at and "settled" (a processed order taken
+            # off the dispatch index) are bookkeeping; a resend or a give-up is news.
+            changed = {k: v for k, v in result.items() if k not in _BOOKKEEPING and v}
             if changed:
                 counts = ", ".join(f"{k} {v}" for k, v in changed.items())
                 say(f"{self.name}: {counts}")

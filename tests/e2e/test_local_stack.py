@@ -141,3 +141,20 @@ def test_a_port_in_use_gets_a_clear_message(local_stack: LocalStack) -> None:
     assert result.returncode == 1
     assert f"port {taken} (API) is already in use" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_the_console_shows_one_line_for_the_request_and_one_for_its_record(
+    local_stack: LocalStack,
+) -> None:
+    order_id = api(local_stack, "POST", "/orders", laptop_order()).json()["orderId"]
+    eventually_processed(local_stack, order_id, "received")
+
+    about_it = [line for line in local_stack.output if f"order={order_id[:8]}" in line]
+    posted = [line for line in about_it if "POST /orders" in line]
+    processed = [line for line in about_it if line.startswith("[pump] ")]
+    assert len(posted) == 1
+    assert posted[0].startswith("[api] POST /orders 201 ")
+    assert len(processed) == 1
+    assert processed[0].startswith(f"[pump] received order={order_id[:8]} v1 processed in ")
+    # The service's JSON log lines are behind VERBOSE=1.
+    assert not [line for line in local_stack.output if order_id in line and "{" in line]
