@@ -47,6 +47,7 @@ class Subscription:
     queue_logical_id: str
     batch_size: int
     timeout_s: int = 6
+    memory_mb: int = 1024
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ def subscriptions(definition: Path = DEFINITION) -> list[Subscription]:
                 queue_logical_id=arn["GetAtt"].split(".")[0],
                 batch_size=int(source.get("batchSize", 10)),
                 timeout_s=function.timeout_s,
+                memory_mb=function.memory_mb,
             )
         )
     return found

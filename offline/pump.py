@@ -65,7 +65,10 @@ class QueueWorker(threading.Thread):
         super().__init__(name=name, daemon=True)
         self._subscription = subscription
         self._function = Function(
-            subscription.function, subscription.handler, subscription.timeout_s, 256
+            subscription.function,
+            subscription.handler,
+            subscription.timeout_s,
+            subscription.memory_mb,
         )
         self._queue_url = queue_url
         self._stopping = stopping
