@@ -68,7 +68,7 @@ install: $(PYTHON_INSTALLED) $(NODE_INSTALLED)
 
 # Quiet: one line per install. (Warnings from this machine's own pip configuration may remain.)
 $(PYTHON_INSTALLED): requirements-dev.txt requirements.txt
-	@echo "Installing the Python tools into $(VENV) (the first time: 1-2 minutes)"
+	@echo "Installing the Python tools into $(VENV) (the first time: about 2 minutes)"
 	@test -x $(PYTHON) || python3 -m venv $(VENV)
 	@$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
 		-r requirements-dev.txt
