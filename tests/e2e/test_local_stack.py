@@ -96,6 +96,17 @@ def test_requests_without_the_right_api_key_get_403(
     assert api(local_stack, "GET", "/orders", key=key).status_code == 403
 
 
+def test_a_path_or_method_the_api_does_not_declare_gets_api_gateways_403(
+    local_stack: LocalStack,
+) -> None:
+    unknown_path = api(local_stack, "GET", "/customers")
+    unknown_method = api(local_stack, "DELETE", "/orders")
+
+    for answer in (unknown_path, unknown_method):
+        assert answer.status_code == 403
+        assert answer.json() == {"message": "Missing Authentication Token"}
+
+
 def test_a_poison_message_ends_in_the_dead_letter_queue(local_stack: LocalStack) -> None:
     sqs = boto3.client(
         "sqs", endpoint_url=local_stack.emulator_url, region_name="us-east-1",
