@@ -38,8 +38,9 @@ check-template: $(PYTHON_INSTALLED) $(CHECKOV_INSTALLED) package ## lint and pol
 redrive: $(PYTHON_INSTALLED) ## DLQ contents; APPLY=1 moves them back (QUEUE=received, STAGE=local)
 	$(PYTHON) -m ops.redrive --stage $(or $(STAGE),dev) --queue $(or $(QUEUE),all) $(if $(APPLY),--apply)
 
+# VERBOSE=1 adds the service's JSON log lines to the one line per request and per record.
 run: $(PYTHON_INSTALLED) package-local ## the whole service on this machine; Ctrl-C stops it
-	$(PYTHON) -m offline
+	@$(PYTHON) -m offline $(if $(filter-out 0,$(VERBOSE)),--verbose)
 
 demo: $(PYTHON_INSTALLED) ## against a running `make run`: a few orders through the status graph
 	$(PYTHON) -m offline.demo
@@ -59,14 +60,20 @@ images: $(PYTHON_INSTALLED) package ## images/architecture.png, drawn from the p
 	$(PYTHON) -m images.architecture
 
 package-local: $(NODE_INSTALLED) ## the template of the local stage, which `make run` provisions
-	$(NO_AWS) node_modules/.bin/sls package --stage local --package .serverless-local
+	@echo "Packaging the local stage (.serverless-local/)"
+	@# osls writes its errors to stdout: keep its output, and show it only if packaging fails.
+	@out=$$($(NO_AWS) node_modules/.bin/sls package --stage local --package .serverless-local 2>&1) \
+		|| { echo "$$out"; exit 1; }
 
 install: $(PYTHON_INSTALLED) $(NODE_INSTALLED)
 
+# Quiet: one line per install. (Warnings from this machine's own pip configuration may remain.)
 $(PYTHON_INSTALLED): requirements-dev.txt requirements.txt
-	test -x $(PYTHON) || python3 -m venv $(VENV)
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	touch $@
+	@echo "Installing the Python tools into $(VENV) (the first time: about 2 minutes)"
+	@test -x $(PYTHON) || python3 -m venv $(VENV)
+	@$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
+		-r requirements-dev.txt
+	@touch $@
 
 $(CHECKOV_INSTALLED):
 	test -x $(CHECKOV_VENV)/bin/python || python3 -m venv $(CHECKOV_VENV)
@@ -74,8 +81,9 @@ $(CHECKOV_INSTALLED):
 	touch $@
 
 $(NODE_INSTALLED): package-lock.json
-	npm ci --no-audit --no-fund
-	touch $@
+	@echo "Installing the Node tools into node_modules (osls, from package-lock.json)"
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 clean:
 	rm -rf .serverless .pytest_cache .mypy_cache .ruff_cache

@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     images = ROOT / (".bench" if quick else "images")
 
     # Heavy imports after parsing, so --help is instant; moto only once the stubs have run.
-    from bench import calls, cold_start, list_cost, package, report, throughput, warm
+    from bench import burst, calls, cold_start, list_cost, package, report, throughput, warm
 
     quiet_service_logs()
     stage, template = packaged()
@@ -57,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     results["throughput"] = throughput.measure(
         orders=40 if quick else 200, concurrency=4 if quick else 8
     )
+    _step("a burst on busy cores, then 20 sequential requests")
+    results["burst"] = burst.measure(posts=40, threads=16, after=10) if quick else burst.measure()
     results["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     results["duration_s"] = round(time.perf_counter() - began, 1)
 

@@ -93,6 +93,23 @@ def table(results: dict[str, Any]) -> str:
             None,
         )
     )
+    shot = results["burst"]
+    answers = ", ".join(f"{count}x {status}" for status, count in shot["answers"].items())
+    after = ", ".join(f"{n}x {status}" for status, n in shot["sequential_answers"].items())
+    rows.append(
+        _row(
+            f"local stack, burst of {shot['posts']} POSTs from {shot['threads']} threads, "
+            f"{shot['busy_loops']} busy loops",
+            f"{answers}; all processed {shot['first_post_to_all_processed_s']} s after the "
+            f"first POST; every key one order: "
+            f"{'yes' if shot['every_key_replays_to_one_order'] else 'no'}",
+            f"then {shot['sequential']} sequential POSTs: {after}, p50 "
+            f"{shot['sequential_p50_ms']:.0f} ms, max {shot['sequential_max_ms']:.0f} ms",
+            "",
+            "only 201/429/503",
+            shot["only_true_answers"] and shot["every_key_replays_to_one_order"],
+        )
+    )
     package = results["package"]
     rows.append(
         _row(

@@ -2,7 +2,7 @@
 
 Beside it, the emulator's raw rate of the same two writes (put the order, send its message) from
 the same number of threads, measured in the same run: the ratio says how much of the local
-stack's time is ours (serverless-offline, handler, pump, processor) rather than the emulator's.
+stack's time is ours (the local gateway, handler, pump, processor) rather than the emulator's.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ def measure(orders: int, concurrency: int) -> dict[str, Any]:
         dynamodb, sqs = (emulator_client(stack.emulator_url, s) for s in ("dynamodb", "sqs"))
         table = _table_name(dynamodb)
         raw = _raw_rate(dynamodb, sqs, table, orders, concurrency)
-        # serverless-offline starts a Python worker per concurrent request, each a cold start,
-        # as Lambda does: warm as many as the run will use, so the figures are the warm stack's.
+        # Each API worker and each poller creates its AWS clients on its first request: warm
+        # them, so the figures are the warm stack's.
         started = time.perf_counter()
         _end_to_end(stack, dynamodb, table, 1, 1)
         first = time.perf_counter() - started

@@ -39,7 +39,7 @@ def create_data_stack(cloudformation: Any, template: dict[str, Any], name: str) 
     """Create the table, queues and topic exactly as declared; resolve the functions' environment.
 
     Only the data resources are created: the functions run outside the emulator (in tests, or
-    under serverless-offline and the pump), so they need no Lambda resources or roles.
+    in the local gateway and the pump), so they need no Lambda resources or roles.
     """
     resources = {
         logical_id: resource

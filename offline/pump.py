@@ -10,76 +10,43 @@ redrive policy moves a poison message to the DLQ after ``maxReceiveCount`` recei
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import logging
 import os
 import signal
+import sys
 import threading
 import time
-import uuid
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
-import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from offline.definition import (
+    Function,
+    Schedule,
+    Subscription,
+    schedules,
+    subscriptions,
+)
+from offline.lambda_runtime import LambdaContext, RequestIdStamp, load_handler, quiet_service_logs
+
+__all__ = ["QueueWorker", "Subscription", "subscriptions"]
 logger = logging.getLogger("offline.pump")
+_console = threading.Lock()
 
 
-@dataclass(frozen=True)
-class Subscription:
-    """One SQS event source: a function, its handler, its queue and its batch size."""
-
-    function: str
-    handler: str
-    queue_logical_id: str
-    batch_size: int
+def say(line: str) -> None:
+    """Write one whole line, so the lines of concurrent pollers never mix."""
+    with _console:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
 
 
-class _TolerantLoader(yaml.SafeLoader):  # type: ignore[misc]
-    """Reads serverless.yml, keeping CloudFormation tags (``!GetAtt X.Arn``) as plain values."""
-
-
-def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return {suffix: loader.construct_scalar(node)}
-    if isinstance(node, yaml.SequenceNode):
-        return {suffix: loader.construct_sequence(node)}
-    return {suffix: loader.construct_mapping(node)}
-
-
-_TolerantLoader.add_multi_constructor("!", _tag)
-
-
-def _service(definition: Path) -> dict[str, Any]:
-    service: dict[str, Any] = yaml.load(definition.read_text(), Loader=_TolerantLoader)
-    return service
-
-
-def subscriptions(definition: Path = ROOT / "serverless.yml") -> list[Subscription]:
-    """The SQS event sources declared in ``serverless.yml``."""
-    service = _service(definition)
-    found = []
-    for name, function in service["functions"].items():
-        for event in function.get("events", []):
-            if "sqs" not in event:
-                continue
-            source = event["sqs"]
-            arn = source["arn"] if isinstance(source, dict) else source
-            if not (isinstance(arn, dict) and "GetAtt" in arn):
-                raise ValueError(f"{name}: the pump needs the queue as !GetAtt <Queue>.Arn")
-            found.append(
-                Subscription(
-                    function=name,
-                    handler=function["handler"],
-                    queue_logical_id=arn["GetAtt"].split(".")[0],
-                    batch_size=int(source.get("batchSize", 10)),
-                )
-            )
-    return found
+def local_url(queue_url: str) -> str:
+    """The queue's URL on the emulator: moto names queues with AWS's host, but serves them here."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    return f"{endpoint}{urlsplit(queue_url).path}" if endpoint else queue_url
 
 
 class QueueWorker(threading.Thread):
@@ -92,23 +59,39 @@ class QueueWorker(threading.Thread):
         visibility_timeout: int | None,
         stopping: threading.Event,
         name: str,
+        stamp: RequestIdStamp | None = None,
+        verbose: bool = False,
     ) -> None:
         super().__init__(name=name, daemon=True)
         self._subscription = subscription
+        self._function = Function(
+            subscription.function,
+            subscription.handler,
+            subscription.timeout_s,
+            subscription.memory_mb,
+        )
         self._queue_url = queue_url
-        self._visibility_timeout = visibility_timeout
         self._stopping = stopping
+        self._stamp = stamp
+        self._verbose = verbose
         self._sqs = boto3.client("sqs")
-        self._handler = _import(subscription.handler)
-        self._queue_arn = self._sqs.get_queue_attributes(
-            QueueUrl=queue_url, AttributeNames=["QueueArn"]
-        )["Attributes"]["QueueArn"]
+        self._handler = load_handler(subscription.handler)
+        attributes = self._sqs.get_queue_attributes(
+            QueueUrl=queue_url,
+            AttributeNames=["QueueArn", "VisibilityTimeout", "RedrivePolicy"],
+        )["Attributes"]
+        self._queue_arn = attributes["QueueArn"]
+        self._visibility_timeout = visibility_timeout
+        self._retry_after_s = visibility_timeout or int(attributes.get("VisibilityTimeout", 30))
+        redrive = json.loads(attributes.get("RedrivePolicy", "{}"))
+        self._max_receives = int(redrive.get("maxReceiveCount", 0))
 
     def run(self) -> None:
         # Lambda initializes a function before its first batch; an empty batch does the same
         # here, so the first real record does not pay for imports and client creation.
         self._invoke([])
-        logger.info("%s: polling %s", self.name, self._queue_url)
+        if self._verbose:
+            say(f"{self.name}: polling {local_url(self._queue_url)}")
         while not self._stopping.is_set():
             try:
                 self.poll_once()
@@ -130,7 +113,9 @@ class QueueWorker(threading.Thread):
         messages = self._sqs.receive_message(**request).get("Messages", [])
         if not messages:
             return 0
+        started = time.perf_counter()
         failed = self._invoke([self._record(message) for message in messages])
+        elapsed_ms = (time.perf_counter() - started) * 1000
         done = [m for m in messages if m["MessageId"] not in failed]
         if done:
             self._sqs.delete_message_batch(
@@ -140,25 +125,48 @@ class QueueWorker(threading.Thread):
                     for index, m in enumerate(done)
                 ],
             )
-        logger.info(
-            "%s: %d record(s), %d done, %d left for retry",
-            self.name,
-            len(messages),
-            len(done),
-            len(failed),
-        )
+        for message in messages:
+            say(self._outcome(message, message["MessageId"] in failed, elapsed_ms))
+        if self._verbose:
+            say(
+                f"{self.name}: {len(messages)} record(s), {len(done)} done, "
+                f"{len(failed)} left for retry"
+            )
         return len(messages)
+
+    def _outcome(self, message: dict[str, Any], failed: bool, elapsed_ms: float) -> str:
+        """One line per record: which order, which status, what became of it."""
+        try:
+            body = json.loads(message["Body"])
+            what = f"order={str(body['orderId'])[:8]} v{body['version']}"
+        except (ValueError, TypeError, KeyError):
+            what = f"message={message['MessageId'][:8]} (not a status message)"
+        status = self._subscription.queue_logical_id.removesuffix("Queue").lower()
+        if not failed:
+            return f"{status} {what} processed in {elapsed_ms:.0f} ms"
+        receives = int(message.get("Attributes", {}).get("ApproximateReceiveCount", 1))
+        if self._max_receives and receives >= self._max_receives:
+            fate = f"receive {receives} of {self._max_receives}: next it goes to the DLQ"
+        else:
+            fate = f"receive {receives} of {self._max_receives or '∞'}"
+        return f"{status} {what} failed ({fate}); retried in {self._retry_after_s} s"
 
     def _invoke(self, records: list[dict[str, Any]]) -> set[str]:
         """Run the handler; the ids to retry (all of them if it raised or answered nonsense)."""
         everything = {record["messageId"] for record in records}
+        context = LambdaContext(self._function)
+        if self._stamp is not None:
+            self._stamp.request_id = context.aws_request_id
         try:
-            response = self._handler({"Records": records}, _Context(self._subscription.function))
+            response = self._handler({"Records": records}, context)
             failures = response.get("batchItemFailures", [])
             failed = {item["itemIdentifier"] for item in failures}
         except Exception:
             logger.exception("%s: the handler failed; the whole batch will be retried", self.name)
             return everything
+        finally:
+            if self._stamp is not None:
+                self._stamp.request_id = None
         if not failed <= everything:
             logger.error("%s: batchItemFailures names unknown ids; retrying all", self.name)
             return everything
@@ -187,22 +195,51 @@ class QueueWorker(threading.Thread):
         }
 
 
-def _import(handler: str) -> Any:
-    module, _, function = handler.rpartition(".")
-    return getattr(importlib.import_module(module), function)
+_BOOKKEEPING = frozenset({"orders", "settled"})
 
 
-class _Context:
-    """The Lambda context attributes a handler may read."""
+class Scheduler(threading.Thread):
+    """Invokes a scheduled function every ``every_s`` seconds, the first time after one period.
 
-    def __init__(self, function_name: str) -> None:
-        self.function_name = function_name
-        self.aws_request_id = str(uuid.uuid4())
-        self.memory_limit_in_mb = 256
-        self._deadline = time.monotonic() + 10
+    Says nothing while a run finds nothing to do: a line only when a run resent or gave up on
+    something, or failed.
+    """
 
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
+    def __init__(
+        self, schedule: Schedule, stopping: threading.Event, stamp: RequestIdStamp | None = None
+    ) -> None:
+        super().__init__(name=schedule.function.name, daemon=True)
+        self._schedule = schedule
+        self._stopping = stopping
+        self._stamp = stamp
+        self._handler = load_handler(schedule.function.handler)
+        self.every_s = schedule.every_s
+
+    def run(self) -> None:
+        while not self._stopping.wait(self.every_s):
+            self.run_once()
+
+    def run_once(self) -> Any:
+        context = LambdaContext(self._schedule.function)
+        if self._stamp is not None:
+            self._stamp.request_id = context.aws_request_id
+        event = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
+        try:
+            result = self._handler(event, context)
+        except Exception:
+            logger.exception("%s: the scheduled run failed", self.name)
+            return None
+        finally:
+            if self._stamp is not None:
+                self._stamp.request_id = None
+        if isinstance(result, dict):
+            # The sweeper's counts: "orders" looked at and "settled" (a processed order taken
+            # off the dispatch index) are bookkeeping; a resend or a give-up is news.
+            changed = {k: v for k, v in result.items() if k not in _BOOKKEEPING and v}
+            if changed:
+                counts = ", ".join(f"{k} {v}" for k, v in changed.items())
+                say(f"{self.name}: {counts}")
+        return result
 
 
 def main() -> None:
@@ -220,6 +257,7 @@ def main() -> None:
         default=3,
         help="concurrent pollers per queue, as Lambda polls a queue with several (default: 3)",
     )
+    parser.add_argument("--verbose", action="store_true", help="also the service's JSON logs")
     args = parser.parse_args()
     console = logging.StreamHandler()
     console.setFormatter(logging.Formatter("%(message)s"))
@@ -229,6 +267,10 @@ def main() -> None:
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
+    found = subscriptions()
+    for subscription in found:  # import the handlers, so the service's logging is configured
+        load_handler(subscription.handler)
+    stamp = quiet_service_logs(args.verbose)
     workers = [
         QueueWorker(
             s,
@@ -236,12 +278,18 @@ def main() -> None:
             args.visibility_timeout,
             stopping,
             name=f"{s.function}#{poller}",
+            stamp=stamp,
+            verbose=args.verbose,
         )
-        for s in subscriptions()
+        for s in found
         for poller in range(1, args.pollers + 1)
     ]
-    for worker in workers:
-        worker.start()
+    timers = [Scheduler(schedule, stopping, stamp) for schedule in schedules()]
+    for thread in [*workers, *timers]:
+        thread.start()
+    names = ", ".join(queue_urls[s.queue_logical_id].rpartition("/")[2] for s in found)
+    every = "; ".join(f"{t.name} every {t.every_s} s" for t in timers)
+    say(f"feeding {len(found)} queues ({names}), {args.pollers} pollers each; {every}")
     stopping.wait()
     for worker in workers:
         worker.join(timeout=3)

@@ -1,8 +1,9 @@
 """`make run`: the whole service on 127.0.0.1, stopped as one by Ctrl-C or SIGTERM.
 
 Starts the AWS emulator (moto server), creates the table, queues and topic from the packaged
-``local`` template, serves the API with serverless-offline and runs the queue pump. Every part's
-output goes to this console, prefixed by the part's name.
+``local`` template, serves the API through the local gateway (a pool of warm API Lambdas) and
+runs the queue pump (which also runs the scheduled sweeper). Every part's output goes to this
+console, one whole line at a time, prefixed by the part's name.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import boto3
 
 from offline.provision import ROOT, create_data_stack, load_template
 
-DEFAULT_API_KEY = "local-dev-key-0123456789"
 READY_LINE = "Orders service is running"
 _STARTUP_SECONDS = 60
 
@@ -66,14 +67,25 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 _signal_group(process, signal.SIGKILL)
                 process.wait()
-            # Children of a part (serverless-offline's Python runners) may outlive their parent.
+            # Children of a part (the gateway's Lambda workers) may outlive their parent.
             _signal_group(process, signal.SIGKILL)
 
     @staticmethod
     def _relay(name: str, process: subprocess.Popen[str]) -> None:
         assert process.stdout is not None
         for line in process.stdout:
-            print(f"[{name}] {line.rstrip()}", flush=True)
+            say(f"[{name}] {line.rstrip()}")
+
+
+_console = threading.Lock()
+
+
+def say(line: str) -> None:
+    """Write one whole line: print() writes the text and its newline apart, so two parts' lines
+    could merge into one."""
+    with _console:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
 
 
 def _signal_group(process: subprocess.Popen[str], signum: int) -> None:
@@ -113,7 +125,18 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--emulator-port", type=int, default=int(os.environ.get("EMULATOR_PORT", 4566))
     )
     parser.add_argument("--http-port", type=int, default=int(os.environ.get("API_PORT", 3000)))
-    parser.add_argument("--lambda-port", type=int, default=int(os.environ.get("LAMBDA_PORT", 3002)))
+    parser.add_argument(
+        "--api-workers",
+        type=int,
+        default=int(os.environ.get("API_WORKERS", 4)),
+        help="warm processes serving the API function, as Lambda's concurrency (default: 4)",
+    )
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        default=os.environ.get("VERBOSE", "") not in ("", "0"),
+        help="also print the service's JSON log lines and the pump's batches (VERBOSE=1)",
+    )
     parser.add_argument(
         "--visibility-timeout",
         type=int,
@@ -134,17 +157,14 @@ def _environment(emulator_url: str) -> dict[str, str]:
         "AWS_REGION": "us-east-1",
         "PYTHONUNBUFFERED": "1",
         "PYTHONPATH": str(ROOT),
-        # serverless-offline runs Python handlers with the interpreter of $VIRTUAL_ENV.
         "VIRTUAL_ENV": str(venv),
         "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
     }
 
 
-def start(args: argparse.Namespace, supervisor: Supervisor) -> str:
-    """Start every part; return the API's URL once it answers."""
-    _check_free(
-        {"emulator": args.emulator_port, "API": args.http_port, "Lambda runner": args.lambda_port}
-    )
+def start(args: argparse.Namespace, supervisor: Supervisor) -> tuple[str, str]:
+    """Start every part; return the API's URL and key once it answers."""
+    _check_free({"emulator": args.emulator_port, "API": args.http_port})
     template = load_template("local")
     emulator_url = f"http://127.0.0.1:{args.emulator_port}"
     environment = _environment(emulator_url)
@@ -162,35 +182,28 @@ def start(args: argparse.Namespace, supervisor: Supervisor) -> str:
         aws_secret_access_key="local",
     )
     stack = create_data_stack(cloudformation, template, "orders-local")
-    print(
-        f"[stack] created {len(stack.physical_ids)} resources from the local template", flush=True
-    )
-    supervisor.start(
-        "api",
-        [
-            str(ROOT / "node_modules" / ".bin" / "sls"),
-            "offline",
-            "--stage",
-            "local",
-            "--host",
-            "127.0.0.1",
-            "--httpPort",
-            str(args.http_port),
-            "--lambdaPort",
-            str(args.lambda_port),
-        ],
-        environment,
-    )
+    say(f"[stack] created {len(stack.physical_ids)} resources from the local template")
+    verbose = ["--verbose"] if args.verbose else []
+    gateway = [sys.executable, "-m", "offline.gateway", "--port", str(args.http_port)]
+    gateway += ["--api-key", _api_key(template), "--workers", str(args.api_workers), *verbose]
+    supervisor.start("api", gateway, environment | stack.environment)
     pump = [sys.executable, "-m", "offline.pump", "--queues", json.dumps(stack.physical_ids)]
     if args.visibility_timeout is not None:
         pump += ["--visibility-timeout", str(args.visibility_timeout)]
-    supervisor.start("pump", pump, environment | stack.environment)
+    supervisor.start("pump", pump + verbose, environment | stack.environment)
     _wait_for_port(args.http_port, "API", supervisor)
-    return f"http://127.0.0.1:{args.http_port}"
+    return f"http://127.0.0.1:{args.http_port}", _api_key(template)
 
 
-def _banner(api_url: str, emulator_port: int) -> str:
-    key = os.environ.get("ORDERS_API_KEY", DEFAULT_API_KEY)
+def _api_key(template: dict[str, Any]) -> str:
+    """The key the packaged local stage declares (``ORDERS_API_KEY`` when it was packaged)."""
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::ApiGateway::ApiKey" and "Value" in resource["Properties"]:
+            return str(resource["Properties"]["Value"])
+    raise StartupError("the local template declares no API key value; run `make package-local`")
+
+
+def _banner(api_url: str, key: str, emulator_port: int) -> str:
     body = (
         '{"customer": {"name": "Lucía Fernández", "email": "lucia@example.com"}, '
         '"device": {"type": "laptop", "brand": "Lenovo"}, "issue": "Does not boot."}'
@@ -221,8 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _interrupt)
     try:
-        api_url = start(args, supervisor)
-        print(_banner(api_url, args.emulator_port), flush=True)
+        api_url, key = start(args, supervisor)
+        say(_banner(api_url, key, args.emulator_port))
         while (name := supervisor.exited()) is None:
             time.sleep(0.5)
         raise StartupError(f"the {name} part stopped; stopping the rest")
@@ -232,8 +245,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[stack] {error}", file=sys.stderr, flush=True)
         return 1
     finally:
+        # A second Ctrl-C or SIGTERM (make and a terminal both send one) must not cut the
+        # stopping short and leave parts running.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_IGN)
         supervisor.stop()
-        print("[stack] stopped", flush=True)
+        say("[stack] stopped")
 
 
 if __name__ == "__main__":

@@ -71,12 +71,11 @@ class LocalStack:
 
 def start_stack(*extra: str) -> LocalStack:
     """Start the stack on free ports; failed records come back after 1 s instead of 60 s."""
-    emulator, http, lambda_port = free_ports(3)
+    emulator, http = free_ports(2)
     command = [
         sys.executable, "-m", "offline",
         "--emulator-port", str(emulator),
         "--http-port", str(http),
-        "--lambda-port", str(lambda_port),
         "--visibility-timeout", "1",
         *extra,
     ]  # fmt: skip
@@ -91,7 +90,7 @@ def start_stack(*extra: str) -> LocalStack:
         text=True,
         bufsize=1,
     )
-    stack = LocalStack(process, {"emulator": emulator, "http": http, "lambda": lambda_port})
+    stack = LocalStack(process, {"emulator": emulator, "http": http})
 
     def collect() -> None:
         assert process.stdout is not None

@@ -96,6 +96,17 @@ def test_requests_without_the_right_api_key_get_403(
     assert api(local_stack, "GET", "/orders", key=key).status_code == 403
 
 
+def test_a_path_or_method_the_api_does_not_declare_gets_api_gateways_403(
+    local_stack: LocalStack,
+) -> None:
+    unknown_path = api(local_stack, "GET", "/customers")
+    unknown_method = api(local_stack, "DELETE", "/orders")
+
+    for answer in (unknown_path, unknown_method):
+        assert answer.status_code == 403
+        assert answer.json() == {"message": "Missing Authentication Token"}
+
+
 def test_a_poison_message_ends_in_the_dead_letter_queue(local_stack: LocalStack) -> None:
     sqs = boto3.client(
         "sqs", endpoint_url=local_stack.emulator_url, region_name="us-east-1",
@@ -134,10 +145,27 @@ def test_stopping_the_stack_leaves_nothing_running() -> None:
 def test_a_port_in_use_gets_a_clear_message(local_stack: LocalStack) -> None:
     taken = local_stack.ports["http"]
     command = [sys.executable, "-m", "offline", "--http-port", str(taken)]
-    command += ["--emulator-port", "0", "--lambda-port", "0"]
+    command += ["--emulator-port", "0"]
 
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
 
     assert result.returncode == 1
     assert f"port {taken} (API) is already in use" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_the_console_shows_one_line_for_the_request_and_one_for_its_record(
+    local_stack: LocalStack,
+) -> None:
+    order_id = api(local_stack, "POST", "/orders", laptop_order()).json()["orderId"]
+    eventually_processed(local_stack, order_id, "received")
+
+    about_it = [line for line in local_stack.output if f"order={order_id[:8]}" in line]
+    posted = [line for line in about_it if "POST /orders" in line]
+    processed = [line for line in about_it if line.startswith("[pump] ")]
+    assert len(posted) == 1
+    assert posted[0].startswith("[api] POST /orders 201 ")
+    assert len(processed) == 1
+    assert processed[0].startswith(f"[pump] received order={order_id[:8]} v1 processed in ")
+    # The service's JSON log lines are behind VERBOSE=1.
+    assert not [line for line in local_stack.output if order_id in line and "{" in line]

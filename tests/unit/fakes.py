@@ -1,4 +1,4 @@
-"""In-memory stand-ins for the adapters behind the protocols in ``orders.services``."""
+"""In-memory stand-ins for the adapters behind the protocols in ``orders.usecases.ports``."""
 
 from __future__ import annotations
 

@@ -1,0 +1,278 @@
+"""The local API Gateway: the REST API of ``serverless.yml`` in front of a pool of warm Lambdas.
+
+It serves the ``http`` events' routes (no stage prefix), answers a missing or wrong ``x-api-key``
+on a private route with API Gateway's 403, builds the Lambda proxy event (path parameters,
+query strings, headers, a request id per request) and turns the function's response into HTTP.
+A fixed number of workers run the function; a request waits for a free one, and if none frees
+within the wait it gets a 503 problem, so a burst is answered truly instead of timing out.
+One console line per request; ``--verbose`` adds the service's JSON logs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import json
+import signal
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import Any
+
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from offline.definition import Route, http_routes
+from offline.lambda_runtime import ACCOUNT, InvocationFailed, Saturated, WorkerPool
+
+_console = threading.Lock()
+
+
+def say(line: str) -> None:
+    """Write one whole line, so lines of concurrent requests never mix."""
+    with _console:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+
+def _werkzeug_rule(route: Route, index: int) -> Rule:
+    # /orders/{orderId} -> /orders/<orderId>: one path segment, as API Gateway matches it.
+    path = route.path.replace("{", "<").replace("}", ">")
+    return Rule(path, methods=[route.method], endpoint=index, strict_slashes=False)
+
+
+def _aws_message(status: int, message: str) -> Response:
+    """API Gateway's own answers (403, 502): ``{"message": ...}``, not a problem."""
+    return Response(json.dumps({"message": message}), status, content_type="application/json")
+
+
+def _saturated(waited_s: float, workers: int) -> Response:
+    body = {
+        "type": "urn:orders:problem:local-stack-saturated",
+        "title": "Service unavailable",
+        "status": 503,
+        "detail": (
+            f"All {workers} local API workers stayed busy for {waited_s:.0f} s; retry in 1 s."
+        ),
+    }
+    return Response(
+        json.dumps(body), 503, content_type="application/problem+json", headers={"Retry-After": "1"}
+    )
+
+
+def _shown_query(request: Request) -> str:
+    """The query string for the console, long values (cursors) cut short."""
+    shown = [
+        f"{name}={value if len(value) <= 16 else value[:12] + '…'}"
+        for name, value in request.args.items(multi=True)
+    ]
+    return "?" + "&".join(shown) if shown else ""
+
+
+class Gateway:
+    """The WSGI application: route, check the key, invoke, answer, log one line."""
+
+    def __init__(
+        self,
+        routes: list[Route],
+        pools: dict[str, WorkerPool],
+        api_key: str,
+        wait_s: float,
+        verbose: bool = False,
+    ) -> None:
+        self._routes = routes
+        self._rules = Map(
+            [_werkzeug_rule(route, index) for index, route in enumerate(routes)],
+            merge_slashes=False,
+        )
+        self._pools = pools
+        self._api_key = api_key
+        self._wait_s = wait_s
+        self._verbose = verbose
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        started = time.perf_counter()
+        request = Request(environ)
+        response, note = self._answer(request)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        target = request.path + _shown_query(request)
+        say(f"{request.method} {target} {response.status_code} {elapsed_ms:.0f} ms{note}")
+        return response(environ, start_response)
+
+    def _answer(self, request: Request) -> tuple[Response, str]:
+        try:
+            index, matched = self._rules.bind_to_environ(request.environ).match()
+        except (NotFound, MethodNotAllowed):
+            # API Gateway (REST) answers an unknown path or method this way.
+            return _aws_message(403, "Missing Authentication Token"), ""
+        route = self._routes[index]
+        parameters = {str(name): str(value) for name, value in matched.items()}
+        if route.private and request.headers.get("x-api-key") != self._api_key:
+            return _aws_message(403, "Forbidden"), ""
+        request_id = str(uuid.uuid4())
+        invocation_id = str(uuid.uuid4())
+        event = self._event(request, route, parameters, request_id)
+        pool = self._pools[route.function.name]
+        try:
+            result = pool.invoke(event, invocation_id, self._wait_s)
+        except Saturated as saturated:
+            return _saturated(saturated.waited_s, pool.size), " (all workers busy)"
+        except InvocationFailed as failure:
+            # A function error or timeout: API Gateway answers 502 and logs the reason.
+            response = _aws_message(502, "Internal server error")
+            return response, f" request={invocation_id} ({failure.reason})"
+        answered = self._response(result, request_id)
+        if answered is None:
+            return _aws_message(502, "Internal server error"), (
+                f" request={invocation_id} (malformed Lambda proxy response)"
+            )
+        note = self._note(answered, parameters, invocation_id)
+        if self._verbose and "request=" not in note:
+            note += f" request={invocation_id}"  # to find the request's JSON lines above
+        return answered, note
+
+    @staticmethod
+    def _event(
+        request: Request, route: Route, parameters: dict[str, str], request_id: str
+    ) -> dict[str, Any]:
+        """The REST API's Lambda proxy (payload 1.0) event."""
+        headers: dict[str, list[str]] = {}
+        for name, value in request.headers.items():
+            headers.setdefault(name, []).append(value)
+        query: dict[str, list[str]] = {name: request.args.getlist(name) for name in request.args}
+        raw = request.get_data(cache=False)
+        body: str | None = None
+        encoded = False
+        if raw:
+            try:
+                body = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                body, encoded = base64.b64encode(raw).decode("ascii"), True
+        now = datetime.now(UTC)
+        return {
+            "resource": route.path,
+            "path": request.path,
+            "httpMethod": request.method,
+            "headers": {name: values[-1] for name, values in headers.items()} or None,
+            "multiValueHeaders": headers or None,
+            "queryStringParameters": {name: v[-1] for name, v in query.items()} or None,
+            "multiValueQueryStringParameters": query or None,
+            "pathParameters": parameters or None,
+            "stageVariables": None,
+            "requestContext": {
+                "accountId": ACCOUNT,
+                "apiId": "local",
+                "resourceId": route.path,
+                "resourcePath": route.path,
+                "httpMethod": request.method,
+                "path": request.path,
+                "protocol": request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
+                "stage": "local",
+                "domainName": request.host,
+                "requestId": request_id,
+                "extendedRequestId": request_id,
+                "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+                "requestTimeEpoch": int(now.timestamp() * 1000),
+                "identity": {
+                    "sourceIp": request.remote_addr,
+                    "userAgent": request.user_agent.string or None,
+                    "apiKey": request.headers.get("x-api-key") if route.private else None,
+                },
+            },
+            "body": body,
+            "isBase64Encoded": encoded,
+        }
+
+    @staticmethod
+    def _response(result: Any, request_id: str) -> Response | None:
+        """The function's proxy response as HTTP; ``None`` when it is not a valid one."""
+        if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int):
+            return None
+        body = result.get("body") or ""
+        if not isinstance(body, str):
+            return None
+        data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
+        code = result["statusCode"]
+        response = Response(data, code)
+        with contextlib.suppress(ValueError):
+            response.status = f"{code} {HTTPStatus(code).phrase}"  # "201 Created", as AWS says
+        response.headers.remove("Content-Type")
+        for name, value in (result.get("headers") or {}).items():
+            response.headers[name] = str(value)
+        for name, values in (result.get("multiValueHeaders") or {}).items():
+            response.headers.remove(name)
+            for value in values:
+                response.headers.add(name, str(value))
+        if "Content-Type" not in response.headers:
+            response.headers["Content-Type"] = "application/json"  # API Gateway's default
+        response.headers["x-amzn-RequestId"] = request_id
+        return response
+
+    @staticmethod
+    def _note(response: Response, parameters: dict[str, str], invocation_id: str) -> str:
+        """What the console line adds: the order, the problem, the request id of a 5xx."""
+        order_id = parameters.get("orderId", "")
+        problem = ""
+        try:
+            body = json.loads(response.get_data())
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            order_id = str(body.get("orderId", order_id))
+            if isinstance(body.get("type"), str):
+                problem = " " + body["type"].rpartition(":")[2]
+            if isinstance(body.get("items"), list):
+                problem = f" {len(body['items'])} item(s)"
+        note = f" order={order_id[:8]}" if order_id else ""
+        if response.status_code >= 500:
+            note += f" request={invocation_id}"
+        return note + problem
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """The gateway writes its own line per request; werkzeug's access log would repeat it."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m offline.gateway", description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--api-key", required=True)
+    parser.add_argument("--workers", type=int, default=4, help="warm API workers (default 4)")
+    parser.add_argument(
+        "--wait", type=float, default=20, help="seconds a request waits for a worker (default 20)"
+    )
+    parser.add_argument("--verbose", action="store_true", help="also the service's JSON logs")
+    args = parser.parse_args(argv)
+
+    routes = http_routes()
+    functions = {route.function.name: route.function for route in routes}
+    pools = {name: WorkerPool(f, args.workers, args.verbose) for name, f in functions.items()}
+    for pool in pools.values():
+        pool.start()
+    names = ", ".join(f"{r.method} {r.path}" for r in routes)
+    workers = ", ".join(f"{name}: {pool.size} warm workers" for name, pool in pools.items())
+    say(f"{len(routes)} routes from serverless.yml ({names}); {workers}")
+    app = Gateway(routes, pools, args.api_key, args.wait, args.verbose)
+    server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=_QuietHandler)
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    stopping.wait()
+    server.shutdown()
+    for pool in pools.values():
+        pool.stop()
+
+
+if __name__ == "__main__":
+    main()
