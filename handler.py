@@ -6,10 +6,16 @@ from collections.abc import Callable
 from typing import Any
 
 from orders import bootstrap
-from orders.adapters.logs import configure_logging
+from orders.adapters.logs import configure_logging, correlation_scope
 from orders.api import validation
 from orders.api.problems import problem_response
-from orders.api.requests import Request, parse_event, parse_if_match
+from orders.api.requests import (
+    CORRELATION_HEADER,
+    Request,
+    correlation_id_of,
+    parse_event,
+    parse_if_match,
+)
 from orders.api.responses import order_response, page_response
 
 configure_logging()
@@ -18,17 +24,21 @@ configure_logging()
 def handle(event: Any, context: Any) -> dict[str, Any]:
     """Answer one API request; every failure becomes a problem+json response, never an exception."""
     request_id = str(getattr(context, "aws_request_id", "-"))
-    try:
-        request = parse_event(event, _ROUTES)
-        return _ROUTES[(request.method, request.route)](request)
-    except Exception as error:  # noqa: BLE001 - the edge answers every failure
-        return problem_response(error, request_id)
+    correlation_id = correlation_id_of(event)
+    with correlation_scope(correlation_id):
+        try:
+            request = parse_event(event, _ROUTES)
+            response = _ROUTES[(request.method, request.route)](request)
+        except Exception as error:  # noqa: BLE001 - the edge answers every failure
+            response = problem_response(error, request_id)
+    response["headers"][CORRELATION_HEADER] = correlation_id
+    return response
 
 
 def _create_order(request: Request) -> dict[str, Any]:
     new = validation.parse_new_order(request.json_body())
     key = validation.parse_idempotency_key(request.headers.get("idempotency-key"))
-    created = bootstrap.order_service().create(new, key)
+    created = bootstrap.order_service().create(new, key, request.correlation_id)
     headers = {"Location": f"/orders/{created.order.order_id}"}
     if created.replayed:
         headers["Idempotent-Replayed"] = "true"
@@ -43,7 +53,9 @@ def _update_order(request: Request) -> dict[str, Any]:
     body = request.json_body()
     if_match = parse_if_match(request.headers.get("if-match"))
     patch = validation.parse_order_patch(body)
-    return order_response(200, bootstrap.order_service().update(request.order_id, patch, if_match))
+    service = bootstrap.order_service()
+    updated = service.update(request.order_id, patch, if_match, request.correlation_id)
+    return order_response(200, updated)
 
 
 def _list_orders(request: Request) -> dict[str, Any]:

@@ -43,6 +43,7 @@ def sweep_dispatches(event: Any, context: Any) -> dict[str, int]:
     """Scheduled: send again the status messages no processor has confirmed in time."""
     report = bootstrap.dispatch_sweeper().sweep()
     logger.info("dispatch sweep done", extra=report._asdict())
+    bootstrap.metrics().emit(report.metrics(), {})
     return report._asdict()
 
 

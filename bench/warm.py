@@ -28,6 +28,7 @@ _VARIABLES = {
     "ORDERS_TABLE": _TABLE,
     **{f"{status.upper()}_QUEUE_URL": f"{_QUEUES}{status.value}" for status in Status},
     "NOTIFICATIONS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:orders-bench-notifications",
+    "METRICS_NAMESPACE": "Orders/bench",
     # Nothing listens there: a call the stubs did not answer fails instead of leaving the box.
     "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
 }

@@ -38,6 +38,7 @@ class Supervisor:
     """Starts the parts as process groups, relays their output, and stops them all."""
 
     parts: dict[str, subprocess.Popen[str]] = field(default_factory=dict)
+    verbose: bool = False
 
     def start(self, name: str, command: list[str], environment: dict[str, str]) -> None:
         process = subprocess.Popen(
@@ -52,7 +53,9 @@ class Supervisor:
             start_new_session=True,  # its own process group, so stop() reaches its children
         )
         self.parts[name] = process
-        threading.Thread(target=self._relay, args=(name, process), daemon=True).start()
+        threading.Thread(
+            target=self._relay, args=(name, process, self.verbose), daemon=True
+        ).start()
 
     def exited(self) -> str | None:
         """The name of a part that has stopped on its own, if any."""
@@ -71,10 +74,40 @@ class Supervisor:
             _signal_group(process, signal.SIGKILL)
 
     @staticmethod
-    def _relay(name: str, process: subprocess.Popen[str]) -> None:
+    def _relay(name: str, process: subprocess.Popen[str], verbose: bool) -> None:
         assert process.stdout is not None
         for line in process.stdout:
-            say(f"[{name}] {line.rstrip()}")
+            metrics = metrics_line(line)
+            if metrics is None:
+                say(f"[{name}] {line.rstrip()}")
+            elif verbose:
+                say(f"[metrics] {metrics}")
+
+
+def metrics_line(line: str) -> str | None:
+    """An EMF record in a few words (``OrdersCreated=1 status=received``); None if not one."""
+    if not line.startswith('{"') or '"_aws"' not in line:
+        return None
+    try:
+        record = json.loads(line)
+        directives = record["_aws"]["CloudWatchMetrics"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    words = []
+    for directive in directives:
+        for metric in directive["Metrics"]:
+            value = record.get(metric["Name"])
+            shown = ",".join(map(_number, value)) if isinstance(value, list) else _number(value)
+            words.append(f"{metric['Name']}={shown}")
+        dimensions = directive["Dimensions"][0] if directive["Dimensions"] else []
+        words += [f"{name.lower()}={record.get(name)}" for name in dimensions]
+    if isinstance(record.get("orderId"), str):
+        words.append(f"order={record['orderId'][:8]}")
+    return " ".join(words)
+
+
+def _number(value: object) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
 
 
 _console = threading.Lock()
@@ -230,7 +263,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
-    supervisor = Supervisor()
+    supervisor = Supervisor(verbose=args.verbose)
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _interrupt)
     try:

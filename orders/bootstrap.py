@@ -6,6 +6,7 @@ import functools
 
 from orders.adapters.clients import client, session
 from orders.adapters.config import Settings
+from orders.adapters.metrics import EmfMetrics
 from orders.adapters.orders_table.dispatch import DynamoDispatchLedger
 from orders.adapters.orders_table.listing import DynamoOrderListing
 from orders.adapters.orders_table.store import DynamoOrderStore
@@ -31,6 +32,7 @@ def order_service() -> OrderService:
         DynamoOrderStore(client("dynamodb"), table),
         DynamoOrderListing(client("dynamodb"), table),
         _queues(),
+        metrics=metrics(),
     )
 
 
@@ -52,11 +54,18 @@ def dispatch_sweeper() -> DispatchSweeper:
     )
 
 
+@functools.cache
+def metrics() -> EmfMetrics:
+    """Business metrics, as EMF lines on stdout, in the stage's namespace."""
+    return EmfMetrics(settings().metrics_namespace)
+
+
 def _queues() -> SqsStatusQueues:
     return SqsStatusQueues(client("sqs"), settings().queue_urls)
 
 
 def reset() -> None:
     """Forget the wiring and clients, so the next use reads the environment again (tests)."""
-    for cached in (settings, order_service, status_processor, dispatch_sweeper, client, session):
+    cached_ones = (settings, order_service, status_processor, dispatch_sweeper, metrics)
+    for cached in (*cached_ones, client, session):
         cached.cache_clear()

@@ -26,11 +26,17 @@ class Settings(NamedTuple):
     orders_table: str
     queue_urls: Mapping[Status, str]
     notifications_topic_arn: str
+    metrics_namespace: str
 
     @classmethod
     def from_environment(cls, environment: Mapping[str, str] = os.environ) -> Settings:
         """Read the settings; name every missing variable at once."""
-        wanted = ["ORDERS_TABLE", *_QUEUE_VARIABLES.values(), "NOTIFICATIONS_TOPIC_ARN"]
+        wanted = [
+            "ORDERS_TABLE",
+            *_QUEUE_VARIABLES.values(),
+            "NOTIFICATIONS_TOPIC_ARN",
+            "METRICS_NAMESPACE",
+        ]
         missing = [name for name in wanted if not environment.get(name, "").strip()]
         if missing:
             raise ConfigurationError(f"missing environment variables: {', '.join(missing)}")
@@ -38,4 +44,5 @@ class Settings(NamedTuple):
             orders_table=environment["ORDERS_TABLE"],
             queue_urls={status: environment[name] for status, name in _QUEUE_VARIABLES.items()},
             notifications_topic_arn=environment["NOTIFICATIONS_TOPIC_ARN"],
+            metrics_namespace=environment["METRICS_NAMESPACE"],
         )

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+# The correlation id of the request or record being handled, put on every log line meanwhile.
+_correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "correlation_id", default=None
+)
 
 # Attributes every LogRecord has; anything else on a record came from ``extra=`` and is logged.
 _STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
@@ -33,6 +42,7 @@ def configure_logging() -> None:
     On Lambda with the JSON log format the runtime's handler already writes JSON with the
     request id; anywhere else (serverless-offline, the pump, tests) this module's handler does.
     """
+    _put_correlation_id_on_every_record()
     service_logger = logging.getLogger("orders")
     service_logger.setLevel(logging.INFO)
     # Set by the Lambda runtime itself, so read here rather than in the service's settings.
@@ -42,3 +52,35 @@ def configure_logging() -> None:
     handler.setFormatter(JsonFormatter())
     service_logger.addHandler(handler)
     service_logger.propagate = False
+
+
+@contextmanager
+def correlation_scope(correlation_id: str | None) -> Iterator[None]:
+    """Put ``correlationId`` on every log line written inside the block."""
+    token = _correlation_id.set(correlation_id)
+    try:
+        yield
+    finally:
+        _correlation_id.reset(token)
+
+
+def current_correlation_id() -> str | None:
+    """The correlation id of the block being run, if any."""
+    return _correlation_id.get()
+
+
+def _put_correlation_id_on_every_record() -> None:
+    """Wrap the record factory once, so records of any logger (and Lambda's) carry the id."""
+    factory = logging.getLogRecordFactory()
+    if getattr(factory, "adds_correlation_id", False):
+        return
+
+    def record_with_correlation_id(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = factory(*args, **kwargs)
+        correlation_id = _correlation_id.get()
+        if correlation_id is not None and not hasattr(record, "correlationId"):
+            record.correlationId = correlation_id
+        return record
+
+    record_with_correlation_id.adds_correlation_id = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(record_with_correlation_id)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
+import uuid
 from collections.abc import Collection, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -13,6 +15,10 @@ from orders.domain.errors import FieldError, ValidationFailed
 
 MAX_BODY_BYTES = 16 * 1024
 JSON = "application/json"
+CORRELATION_HEADER = "X-Correlation-Id"
+# Ids that other systems make (UUIDs, ULIDs, trace ids, "till-2/receipt-0042"): safe in a header
+# and a log line as they are.
+_CORRELATION_ID = re.compile(r"[A-Za-z0-9._:/+=@-]{1,128}")
 
 
 class HttpProblem(Exception):
@@ -34,6 +40,7 @@ class Request(NamedTuple):
     headers: Mapping[str, str] = MappingProxyType({})
     query: Mapping[str, str] = MappingProxyType({})
     body: bytes | None = None
+    correlation_id: str | None = None
 
     def json_body(self) -> object:
         """The body as JSON, after the content type and size checks."""
@@ -75,14 +82,32 @@ def parse_event(event: Any, routes: Collection[tuple[str, str]]) -> Request:
         order_id = _string_map(event.get("pathParameters")).get("orderId", "")
         if not order_id:
             raise HttpProblem(400, "Bad Request", "The path needs an order id.")
+    headers = {name.lower(): value for name, value in _string_map(event.get("headers")).items()}
+    sent = headers.get("x-correlation-id")
+    if sent is not None and not _CORRELATION_ID.fullmatch(sent):
+        message = "must be 1 to 128 letters, digits or . _ : / + = @ -"
+        raise ValidationFailed([FieldError(CORRELATION_HEADER, message)])
     return Request(
         method=method.upper(),
         route=route,
         order_id=order_id,
-        headers={name.lower(): value for name, value in _string_map(event.get("headers")).items()},
+        headers=headers,
         query=_query(event),
         body=_body(event),
+        correlation_id=correlation_id_of(event),
     )
+
+
+def correlation_id_of(event: Any) -> str:
+    """The request's ``X-Correlation-Id``, or API Gateway's request id when it sent none (or a
+    malformed one, which ``parse_event`` refuses)."""
+    headers = _string_map(event.get("headers")) if isinstance(event, Mapping) else {}
+    sent = next((v for k, v in headers.items() if k.lower() == "x-correlation-id"), None)
+    if sent is not None and _CORRELATION_ID.fullmatch(sent):
+        return sent
+    context = _mapping(event.get("requestContext")) if isinstance(event, Mapping) else {}
+    request_id = context.get("requestId")
+    return request_id if isinstance(request_id, str) and request_id else str(uuid.uuid4())
 
 
 def parse_if_match(value: str | None) -> int | None:

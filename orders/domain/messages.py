@@ -16,27 +16,34 @@ class MalformedMessage(ValueError):
 
 
 class StatusMessage(NamedTuple):
-    """An order entered ``status`` at ``occurred_at``, becoming ``version``."""
+    """An order entered ``status`` at ``occurred_at``, becoming ``version``.
+
+    ``correlation_id`` names the request that caused it, so the processor's logs, metrics and
+    order event can be found from it.
+    """
 
     order_id: str
     status: Status
     version: int
     occurred_at: datetime
+    correlation_id: str | None = None
 
     @classmethod
-    def for_order(cls, order: Order) -> StatusMessage:
+    def for_order(cls, order: Order, correlation_id: str | None = None) -> StatusMessage:
         """The message for the status ``order`` has just entered."""
-        return cls(order.order_id, order.status, order.version, order.history[-1].at)
+        entered = order.history[-1].at
+        return cls(order.order_id, order.status, order.version, entered, correlation_id)
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "orderId": self.order_id,
-                "status": self.status.value,
-                "version": self.version,
-                "occurredAt": format_timestamp(self.occurred_at),
-            }
-        )
+        fields: dict[str, object] = {
+            "orderId": self.order_id,
+            "status": self.status.value,
+            "version": self.version,
+            "occurredAt": format_timestamp(self.occurred_at),
+        }
+        if self.correlation_id is not None:
+            fields["correlationId"] = self.correlation_id
+        return json.dumps(fields)
 
     @classmethod
     def from_json(cls, body: str) -> StatusMessage:
@@ -48,9 +55,12 @@ class StatusMessage(NamedTuple):
                 status=Status(fields["status"]),
                 version=fields["version"],
                 occurred_at=parse_timestamp(fields["occurredAt"]),
+                correlation_id=fields.get("correlationId"),
             )
         except (ValueError, TypeError, KeyError, AttributeError) as error:
             raise MalformedMessage(str(error)) from error
         if type(message.version) is not int or message.version < 1:
             raise MalformedMessage("version must be a positive integer")
+        if not (message.correlation_id is None or isinstance(message.correlation_id, str)):
+            raise MalformedMessage("correlationId must be a string")
         return message

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from orders.domain.timestamps import utc_now
-from orders.usecases.ports import DispatchLedger, DueDispatch, StatusQueues
+from orders.usecases.ports import DispatchLedger, DueDispatch, Metric, StatusQueues
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +20,15 @@ class SweepReport(NamedTuple):
     resent: int
     settled: int
     abandoned: int
+
+    def metrics(self) -> list[Metric]:
+        """What an operator watches of a sweep: resent, given up, and still pending after it."""
+        pending = self.orders - self.settled - self.abandoned
+        return [
+            Metric("DispatchesResent", self.resent),
+            Metric("DispatchesAbandoned", self.abandoned),
+            Metric("DispatchesPending", pending),
+        ]
 
 
 class DispatchSweeper:

@@ -24,6 +24,9 @@ from orders.domain.timestamps import utc_now
 from orders.usecases.ports import (
     AlreadyExists,
     ConditionFailed,
+    Metric,
+    Metrics,
+    NoMetrics,
     OrderListing,
     OrderStore,
     Page,
@@ -53,13 +56,17 @@ class OrderService:
         listing: OrderListing,
         queues: StatusQueues,
         clock: Callable[[], datetime] = utc_now,
+        metrics: Metrics | None = None,
     ) -> None:
         self._orders = orders
         self._listing = listing
         self._queues = queues
         self._clock = clock
+        self._metrics = metrics or NoMetrics()
 
-    def create(self, new: NewOrder, idempotency_key: str | None = None) -> Created:
+    def create(
+        self, new: NewOrder, idempotency_key: str | None = None, correlation_id: str | None = None
+    ) -> Created:
         """Store a new order and route it to the received queue.
 
         With an ``Idempotency-Key`` the order id is derived from the key, so a retry meets the
@@ -80,8 +87,12 @@ class OrderService:
             if existing.fingerprint != fingerprint:
                 raise IdempotencyKeyReused(idempotency_key) from existing
             return Created(existing.current, replayed=True)
-        self._route(StatusMessage.for_order(order))
+        self._route(StatusMessage.for_order(order, correlation_id))
         logger.info("order created", extra={"orderId": order.order_id})
+        self._metrics.emit(
+            [Metric("OrdersCreated", 1), _status_entered(order)],
+            {"orderId": order.order_id, "correlationId": correlation_id},
+        )
         return Created(order)
 
     def get(self, order_id: str) -> Order:
@@ -89,7 +100,13 @@ class OrderService:
         _require_order_id(order_id)
         return self._orders.get(order_id)
 
-    def update(self, order_id: str, patch: OrderPatch, if_match: int | None = None) -> Order:
+    def update(
+        self,
+        order_id: str,
+        patch: OrderPatch,
+        if_match: int | None = None,
+        correlation_id: str | None = None,
+    ) -> Order:
         """Apply a partial update; route the new status if the status changed.
 
         The first write is blind, guarded by what the patch needs to be legal, so a valid
@@ -117,10 +134,14 @@ class OrderService:
                 change, guard = next_change, Guard(expected_version=current.version)
                 continue
             if change.entered is not None:
-                self._route(StatusMessage.for_order(updated))
+                self._route(StatusMessage.for_order(updated, correlation_id))
                 logger.info(
                     "order status changed",
                     extra={"orderId": order_id, "status": updated.status.value},
+                )
+                self._metrics.emit(
+                    [_status_entered(updated)],
+                    {"orderId": order_id, "correlationId": correlation_id},
                 )
             return updated
         raise ConcurrentUpdate(order_id)
@@ -142,6 +163,10 @@ class OrderService:
                 "status message not sent; the dispatch sweeper will send it",
                 extra={"orderId": message.order_id, "status": message.status.value},
             )
+
+
+def _status_entered(order: Order) -> Metric:
+    return Metric("StatusEntered", 1, dimensions={"Status": order.status.value})
 
 
 def _require_order_id(order_id: str) -> None:

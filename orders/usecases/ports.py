@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, NamedTuple, Protocol
 
 from orders.domain.messages import StatusMessage
@@ -91,3 +92,29 @@ class Notifier(Protocol):
     """Tells customers; the outcome is keyed by each notification's index in the sequence."""
 
     def publish(self, notifications: Sequence[Notification]) -> PublishOutcome: ...
+
+
+class Metric(NamedTuple):
+    """One business measurement: a count or a duration, with the dimensions it is kept under.
+
+    ``rollup`` keeps it also without its dimensions, so one alarm can watch every status at once.
+    """
+
+    name: str
+    value: float
+    unit: str = "Count"
+    dimensions: Mapping[str, str] = MappingProxyType({})
+    rollup: bool = False
+
+
+class Metrics(Protocol):
+    """Where business metrics go; ``properties`` (order id, correlation id) make them findable."""
+
+    def emit(self, metrics: Sequence[Metric], properties: Mapping[str, Any]) -> None: ...
+
+
+class NoMetrics:
+    """Metrics that go nowhere: for use cases wired without a sink (scripts, some tests)."""
+
+    def emit(self, metrics: Sequence[Metric], properties: Mapping[str, Any]) -> None:
+        """Drop them."""

@@ -56,7 +56,8 @@ def test_create_accepts_an_explicit_received_status(api: Api) -> None:
 
 
 def test_create_routes_one_message_to_the_received_queue(api: Api, queues: Queues) -> None:
-    order = api.create(laptop_order()).body
+    created = api.create(laptop_order())
+    order = created.body
 
     messages = queues.drain("received")
 
@@ -66,6 +67,7 @@ def test_create_routes_one_message_to_the_received_queue(api: Api, queues: Queue
         "status": "received",
         "version": 1,
         "occurredAt": order["createdAt"],
+        "correlationId": created.headers["X-Correlation-Id"],
     }
     assert messages[0]["MessageAttributes"]["status"]["StringValue"] == "received"
     assert all(queues.drain(status) == [] for status in ("inprocess", "completed", "canceled"))
@@ -196,6 +198,7 @@ def test_status_change_bumps_version_records_history_and_routes(api: Api, queues
             "status": "inprocess",
             "version": 2,
             "occurredAt": updated["updatedAt"],
+            "correlationId": response.headers["X-Correlation-Id"],
         }
     ]
 

@@ -44,6 +44,17 @@ def test_the_json_body_carries_the_contract_fields() -> None:
     }
 
 
+def test_the_correlation_id_of_the_request_travels_with_the_message() -> None:
+    message = StatusMessage.for_order(order_in(Status.INPROCESS), "front-desk-7f3a")
+
+    assert json.loads(message.to_json())["correlationId"] == "front-desk-7f3a"
+    assert StatusMessage.from_json(message.to_json()).correlation_id == "front-desk-7f3a"
+
+
+def test_a_message_from_an_earlier_version_without_a_correlation_id_still_reads() -> None:
+    assert StatusMessage.from_json(body()).correlation_id is None
+
+
 def test_the_message_for_an_order_names_the_status_it_just_entered() -> None:
     order = order_in(Status.CANCELED)
 
@@ -80,6 +91,7 @@ def test_extra_fields_in_a_message_are_tolerated() -> None:
         ("a timestamp that is not one", body(occurredAt="yesterday afternoon")),
         ("a timestamp that is a number", body(occurredAt=1709284500)),
         ("a timestamp without a UTC offset", body(occurredAt="2024-03-01T09:15:00")),
+        ("a correlation id that is not text", body(correlationId={"id": 7})),
     ],
 )
 def test_a_body_that_is_not_a_status_message_is_malformed(what: str, text: str) -> None:
