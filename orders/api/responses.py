@@ -25,10 +25,7 @@ def order_response(
 
 def page_response(page: Page) -> dict[str, Any]:
     """One page of a listing and the cursor of the next."""
-    body = {
-        "items": [documents.order_to_document(order) for order in page.items],
-        "nextCursor": page.next_cursor,
-    }
+    body = {"items": page.items, "nextCursor": page.next_cursor}
     return response(200, body)
 
 
