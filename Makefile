@@ -19,10 +19,14 @@ endif
 endif
 BASE_PYTHON_VERSION := $(shell "$(BASE_PYTHON)" -c 'import platform; print(platform.python_version())' 2>/dev/null)
 ifeq ($(BASE_PYTHON_VERSION),)
-$(error PYTHON=$(BASE_PYTHON) does not run: point PYTHON at a Python $(RUNTIME_VERSION) interpreter)
+$(error $(BASE_PYTHON) does not run: install Python $(RUNTIME_VERSION) or set PYTHON=/path/to/python$(RUNTIME_VERSION))
 endif
 ifneq ($(basename $(BASE_PYTHON_VERSION)),$(RUNTIME_VERSION))
+ifneq ($(filter command line environment,$(origin PYTHON)),)
+$(warning WARNING: PYTHON=$(BASE_PYTHON) is Python $(BASE_PYTHON_VERSION), not the Lambda runtime's $(RUNTIME_VERSION): tests run on another version than the one that deploys.)
+else
 $(warning WARNING: no Python $(RUNTIME_VERSION) found (not python$(RUNTIME_VERSION) on the PATH, not under pyenv's versions/$(RUNTIME_VERSION).*): using $(BASE_PYTHON) $(BASE_PYTHON_VERSION), which is not the Lambda runtime (python$(RUNTIME_VERSION)). Install $(RUNTIME_VERSION) or set PYTHON=/path/to/python$(RUNTIME_VERSION).)
+endif
 endif
 override PYTHON := $(VENV)/bin/python
 # Names the interpreter the virtualenv was made with: another one rebuilds it.
@@ -112,7 +116,7 @@ $(VENV_MADE):
 	touch $@
 
 $(PYTHON_INSTALLED): requirements-dev.txt requirements.txt $(VENV_MADE)
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -r requirements.txt
 	touch $@
 
 $(CHECKOV_INSTALLED):
