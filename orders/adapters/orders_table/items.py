@@ -81,7 +81,7 @@ def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
 
 def order_from_item(item: Mapping[str, Any]) -> Order:
     """The order a typed item holds."""
-    return documents.order_from_document(from_item(item))
+    return documents.order_from_document(document_from_item(item))
 
 
 def _strings(typed: Mapping[str, Any]) -> dict[str, Any]:
