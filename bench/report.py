@@ -98,7 +98,7 @@ def table(results: dict[str, Any]) -> str:
     rows.append(
         _row(
             "package zip",
-            f"{package['zip_bytes'] / 1024:.1f} KiB, bundles "
+            f"{package['zip_bytes'] / 1024:.1f} KiB, {package['bytecode_files']} .pyc, bundles "
             f"{', '.join(package['bundled_dependencies']) or 'no dependencies'}",
             f"imports {', '.join(package['imports_outside_stdlib'])} (from the Lambda runtime)",
             "",
