@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
+from boto3.dynamodb.types import TypeSerializer
+
 from orders.adapters.orders_table.items import document_from_item, from_item, to_item
 from orders.api.validation import parse_new_order
 from orders.domain import documents
@@ -74,3 +77,20 @@ def test_an_item_of_an_unexpected_shape_still_converts_in_full() -> None:
     document = document_from_item(to_item(stored))
 
     assert document == documents.order_to_document(repaired_laptop()) | {"version": 3}
+
+
+def test_documents_are_typed_exactly_as_boto3_types_them() -> None:
+    document = documents.order_to_document(repaired_laptop()) | {
+        "flags": (True, None, Decimal("2.5")),
+        "tags": {"urgent"},
+        "empty": {},
+    }
+
+    assert to_item(document) == {
+        name: TypeSerializer().serialize(value) for name, value in document.items()
+    }
+
+
+def test_a_float_is_refused_as_boto3_refuses_it() -> None:
+    with pytest.raises(TypeError, match="Float types are not supported"):
+        to_item({"price": 19.99})

@@ -64,14 +64,28 @@ def _plain(typed: Mapping[str, Any]) -> Any:
 
 
 def serialize(value: Any) -> dict[str, Any]:
-    """One value in DynamoDB's typed form."""
+    """One value in DynamoDB's typed form: the types orders use directly, the rest via boto3."""
+    kind = type(value)
+    if kind is str:
+        return {"S": value}
+    if kind is dict:
+        return {"M": {name: serialize(inner) for name, inner in value.items()}}
+    if kind is list:
+        return {"L": [serialize(inner) for inner in value]}
+    if kind is int:
+        return {"N": str(value)}
+    if kind is bool:
+        return {"BOOL": value}
+    if value is None:
+        return {"NULL": True}
+    # Decimal, sets, bytes, tuples, subclasses; and a float is refused there, as boto3 does.
     result: dict[str, Any] = _serializer.serialize(value)
     return result
 
 
 def to_item(fields: Mapping[str, Any]) -> dict[str, Any]:
     """A plain document as a typed item."""
-    return {name: _serializer.serialize(value) for name, value in fields.items()}
+    return {name: serialize(value) for name, value in fields.items()}
 
 
 def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
