@@ -11,6 +11,9 @@ from orders.domain import documents
 from orders.domain.model import Order
 from orders.usecases.ports import Page
 
+# One encoder for every response: json.dumps with options builds a new one per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
 
 def order_response(
     status: int, order: Order, headers: Mapping[str, str] | None = None
@@ -36,5 +39,5 @@ def response(
     return {
         "statusCode": status,
         "headers": {"Content-Type": content_type, **(headers or {})},
-        "body": json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        "body": _ENCODER.encode(body),
     }

@@ -42,15 +42,16 @@ class DynamoOrderListing:
                     ExpressionAttributeValues={":status": {"S": status.value}},
                     ScanIndexForward=False,
                 )
-        orders = tuple(document_from_item(item) for item in response.get("Items", []))
-        if len(orders) <= limit and "LastEvaluatedKey" not in response:
+        items = response.get("Items", [])
+        # The item past the page only tells that another page exists: it is not converted.
+        orders = tuple(document_from_item(item) for item in items[:limit])
+        if len(items) <= limit and "LastEvaluatedKey" not in response:
             return Page(orders, None)
-        if len(orders) <= limit:
+        if len(items) <= limit:
             # DynamoDB stopped early (1 MB per page); continue from where it stopped.
             last_key = from_item(response["LastEvaluatedKey"])
             return Page(orders, self._cursors.encode(last_key, status))
-        page = orders[:limit]
-        return Page(page, self._cursors.encode(_position(page[-1], status), status))
+        return Page(orders, self._cursors.encode(_position(orders[-1], status), status))
 
 
 def _position(order: dict[str, Any], status: Status | None) -> dict[str, Any]:
