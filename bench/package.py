@@ -11,6 +11,9 @@ from bench.common import package_zip
 from offline.provision import ROOT
 
 TARGET_BYTES = 1024 * 1024
+# Top-level entries that are not dependencies: our bytecode, and serverless-python-requirements'
+# record of what it installed.
+_NOT_DEPENDENCIES = {"__pycache__", "requirements.txt", ".completed_requirements"}
 
 
 def measure() -> dict[str, Any]:
@@ -31,6 +34,7 @@ def measure() -> dict[str, Any]:
             entry.filename.split("/")[0]
             for entry in entries
             if entry.filename.split("/")[0].removesuffix(".py") not in own
+            and entry.filename.split("/")[0] not in _NOT_DEPENDENCIES
         }
     )
     size = path.stat().st_size
@@ -39,6 +43,7 @@ def measure() -> dict[str, Any]:
         "zip_bytes": size,
         "uncompressed_bytes": sum(entry.file_size for entry in entries),
         "files": len(entries),
+        "bytecode_files": sum(entry.filename.endswith(".pyc") for entry in entries),
         "bundled_dependencies": bundled,
         "imports_outside_stdlib": third_party,
         "requirements_txt": _requirements(),

@@ -33,7 +33,11 @@ _VARIABLES = {
     "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
 }
 _SENT = {"MessageId": str(uuid.uuid4()), "MD5OfMessageBody": "0" * 32}
-TARGET_RATIO = 1.5
+# A single operation may cost at most 1.3x the floor, a list page (21 items to convert) 2x; the
+# processor's batch of 10 keeps the 1.5x it had.
+TARGET_SINGLE = 1.3
+TARGET_PAGE = 2.0
+TARGET_BATCH = 1.5
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,7 @@ class Scenario:
     name: str
     invoke: Callable[[], dict[str, Any]]
     responses: list[tuple[str, dict[str, Any]]]
+    target: float = TARGET_SINGLE
 
 
 def measure(iterations: int, repeats: int) -> list[dict[str, Any]]:
@@ -73,8 +78,8 @@ def measure(iterations: int, repeats: int) -> list[dict[str, Any]]:
                     "floor_cpu_us": round(base * 1e6, 1),
                     "overhead_us": round((ours - base) * 1e6, 1),
                     "ratio": round(ours / base, 2),
-                    "target": f"<= {TARGET_RATIO}x",
-                    "met": ours / base <= TARGET_RATIO,
+                    "target": f"<= {scenario.target}x",
+                    "met": ours / base <= scenario.target,
                 }
             )
         return rows
@@ -155,6 +160,7 @@ def _scenarios() -> list[Scenario]:
             "GET /orders?status= (page of 20)",
             api("GET", "/orders", query={"status": "received", "limit": "20"}),
             [("query", {"Items": [to_item(order) for order in listed], "Count": 21})],
+            TARGET_PAGE,
         ),
         Scenario(
             "processor, batch of 10",
@@ -173,6 +179,7 @@ def _scenarios() -> list[Scenario]:
                 ),
                 *[("update_item", {}) for _ in batch],
             ],
+            TARGET_BATCH,
         ),
     ]
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import boto3
@@ -61,14 +59,27 @@ def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
-@contextmanager
-def unavailable_on_transient_errors() -> Iterator[None]:
+# A plain class, not @contextmanager: it wraps every AWS call, and a generator-based context
+# manager costs several times more per use.
+class _UnavailableOnTransientErrors:
+    """Translates the failures of the AWS call it wraps."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: object
+    ) -> None:
+        if isinstance(error, ClientError):
+            if error_code(error) in _UNAVAILABLE_CODES:
+                raise DependencyUnavailable(error_code(error)) from error
+        elif isinstance(error, ConnectionError | HTTPClientError):
+            raise DependencyUnavailable(type(error).__name__) from error
+
+
+_UNAVAILABLE_ON_TRANSIENT_ERRORS = _UnavailableOnTransientErrors()
+
+
+def unavailable_on_transient_errors() -> _UnavailableOnTransientErrors:
     """Turn throttling, server-side and network failures into ``DependencyUnavailable``."""
-    try:
-        yield
-    except ClientError as error:
-        if error_code(error) in _UNAVAILABLE_CODES:
-            raise DependencyUnavailable(error_code(error)) from error
-        raise
-    except (ConnectionError, HTTPClientError) as error:
-        raise DependencyUnavailable(type(error).__name__) from error
+    return _UNAVAILABLE_ON_TRANSIENT_ERRORS

@@ -11,6 +11,9 @@ from orders.domain import documents
 from orders.domain.model import Order
 from orders.usecases.ports import Page
 
+# One encoder for every response: json.dumps with options builds a new one per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
 
 def order_response(
     status: int, order: Order, headers: Mapping[str, str] | None = None
@@ -25,10 +28,7 @@ def order_response(
 
 def page_response(page: Page) -> dict[str, Any]:
     """One page of a listing and the cursor of the next."""
-    body = {
-        "items": [documents.order_to_document(order) for order in page.items],
-        "nextCursor": page.next_cursor,
-    }
+    body = {"items": page.items, "nextCursor": page.next_cursor}
     return response(200, body)
 
 
@@ -39,5 +39,5 @@ def response(
     return {
         "statusCode": status,
         "headers": {"Content-Type": content_type, **(headers or {})},
-        "body": json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        "body": _ENCODER.encode(body),
     }

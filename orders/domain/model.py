@@ -6,14 +6,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from orders.domain.errors import TransitionNotAllowed
 
 if TYPE_CHECKING:
     from orders.domain.commands import NewOrder, OrderPatch
-
-_T = TypeVar("_T")
 
 
 class Status(StrEnum):
@@ -210,5 +208,5 @@ def optimistic_change(patch: OrderPatch, at: datetime) -> tuple[Change, Guard]:
     return change, Guard(must_differ=True)
 
 
-def _changed(current: _T, requested: _T | None) -> _T | None:
+def _changed[T](current: T, requested: T | None) -> T | None:
     return requested if requested is not None and requested != current else None

@@ -12,14 +12,13 @@ def utc_now() -> datetime:
 
 def format_timestamp(moment: datetime) -> str:
     """RFC 3339 in UTC with millisecond precision and a ``Z``; sorts as text in time order."""
-    return (
-        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    )
+    # isoformat is several times faster than strftime, and every document formats a few times.
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def parse_timestamp(text: str) -> datetime:
     """The inverse of ``format_timestamp``; a time without an offset is refused (ValueError)."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    moment = datetime.fromisoformat(text)  # Python 3.11+ reads the "Z" itself
     if moment.tzinfo is None:
         raise ValueError(f"{text} has no UTC offset")
     return moment

@@ -33,9 +33,14 @@ class AlreadyExists(Exception):
 
 
 class Page(NamedTuple):
-    """One page of a listing and the cursor of the next, if there is one."""
+    """One page of a listing, as order documents, and the cursor of the next, if there is one.
 
-    items: tuple[Order, ...]
+    Documents (``documents.order_to_document``'s shape), not ``Order`` values: a listing only
+    shows orders, and a page of them built as values only to be turned back into documents cost
+    several times the request itself.
+    """
+
+    items: tuple[dict[str, Any], ...]
     next_cursor: str | None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -20,12 +21,14 @@ import processors
 from offline.provision import ROOT
 from orders import bootstrap
 from tests.integration.conftest import use_moto_credentials
+from tests.support import moto_lambda_alias
 from tests.support.data import laptop_order
 from tests.support.events import LambdaContext, api_event, sqs_event
 
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS::")
 
-PACKAGE = ROOT / ".serverless"
+# `make package` and `make package-snapstart` (the same stage with --param=snapStart=true).
+PACKAGES = {"default": ROOT / ".serverless", "snapStart": ROOT / ".serverless-snapstart"}
 STACK = "orders-dev"
 _DONE = {"CREATE_COMPLETE", "UPDATE_COMPLETE"}
 MOTO_UNSUPPORTED_TYPES = {
@@ -40,21 +43,25 @@ MOTO_UNSUPPORTED_TYPES = {
 }
 
 
-def _template(name: str) -> str:
-    return (PACKAGE / f"cloudformation-template-{name}-stack.json").read_text()
+def _template(package: Path, name: str) -> str:
+    return (package / f"cloudformation-template-{name}-stack.json").read_text()
 
 
-@pytest.fixture
-def deployed(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+@pytest.fixture(params=sorted(PACKAGES))
+def deployed(
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[dict[str, Any]]:
     """The dev stack, deployed the way `sls deploy` does it; yields its resources by logical id."""
+    package = PACKAGES[request.param]
+    moto_lambda_alias.install()
     use_moto_credentials(monkeypatch)
     with mock_aws():
         cloudformation = boto3.client("cloudformation")
-        cloudformation.create_stack(StackName=STACK, TemplateBody=_template("create"))
+        cloudformation.create_stack(StackName=STACK, TemplateBody=_template(package, "create"))
         bucket = _physical_ids(cloudformation)["ServerlessDeploymentBucket"]
-        template = json.loads(_template("update"))
+        template = json.loads(_template(package, "update"))
         key = template["Resources"]["ApiLambdaFunction"]["Properties"]["Code"]["S3Key"]
-        boto3.client("s3").upload_file(str(PACKAGE / "orders.zip"), bucket, key)
+        boto3.client("s3").upload_file(str(package / "orders.zip"), bucket, key)
         cloudformation.update_stack(
             StackName=STACK,
             TemplateBody=json.dumps(template),
@@ -65,7 +72,11 @@ def deployed(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         lambda_client = boto3.client("lambda")
         for mapping in lambda_client.list_event_source_mappings()["EventSourceMappings"]:
             lambda_client.update_event_source_mapping(UUID=mapping["UUID"], Enabled=False)
-        yield {"template": template, "resources": _summaries(cloudformation)}
+        yield {
+            "variant": request.param,
+            "template": template,
+            "resources": _summaries(cloudformation),
+        }
     bootstrap.reset()
 
 
@@ -137,3 +148,23 @@ def test_the_deployed_functions_use_the_packaged_handlers(deployed: dict[str, An
         "sweepDispatches": "processors.sweep_dispatches",
     }
     assert {f["Runtime"] for f in functions} == {"python3.12"}
+
+
+def test_only_snapstart_puts_the_api_behind_a_snapstart_alias(deployed: dict[str, Any]) -> None:
+    lambda_client = boto3.client("lambda")
+    aliases = {
+        a["Name"] for a in lambda_client.list_aliases(FunctionName="orders-dev-api")["Aliases"]
+    }
+    permissions = [
+        resource["Properties"]["FunctionName"]
+        for resource in deployed["template"]["Resources"].values()
+        if resource["Type"] == "AWS::Lambda::Permission"
+        and resource["Properties"]["Principal"] == "apigateway.amazonaws.com"
+    ]
+
+    if deployed["variant"] == "snapStart":
+        assert aliases == {"snapstart"}
+        assert '"snapstart"' in json.dumps(permissions)
+    else:
+        assert aliases == set()
+        assert "snapstart" not in json.dumps(permissions)

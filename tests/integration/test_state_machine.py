@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import boto3
 import pytest
@@ -220,14 +220,11 @@ class World:
         return told
 
 
-_R = TypeVar("_R")
-
-
-def step(rule_function: Callable[..., _R]) -> Callable[..., _R]:
+def step[R](rule_function: Callable[..., R]) -> Callable[..., R]:
     """Count the rule's runs for the figures the test reports."""
 
     @functools.wraps(rule_function)
-    def counted(machine: OrderServiceMachine, **arguments: Any) -> _R:
+    def counted(machine: OrderServiceMachine, **arguments: Any) -> R:
         machine.world.tally.steps += 1
         return rule_function(machine, **arguments)
 

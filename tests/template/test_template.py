@@ -7,16 +7,14 @@ These read the template `make package` writes (the dev stage) and, where a stage
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from offline.provision import ROOT
+from offline.provision import load_template
+from tests.support.packaging import copy_service, package
 from tests.template.conftest import Resources
 
 # Allowed statements with a wildcard, each with the reason AWS gives it.
@@ -38,35 +36,8 @@ def package_in_copy(folder: Path, *options: str) -> dict[str, Any]:
     Packaging clears the service's own .serverless/ folder whatever --package says, so it runs in
     a copy, with no AWS credentials, as `make package` does.
     """
-    service = folder / "service"
-    shutil.copytree(
-        ROOT,
-        service,
-        ignore=shutil.ignore_patterns(
-            ".git",
-            ".venv*",
-            "node_modules",
-            ".serverless",
-            ".serverless-*",
-            "*_cache",
-            "__pycache__",
-            ".hypothesis",
-        ),
-    )
-    (service / "node_modules").symlink_to(ROOT / "node_modules")
-    credentials = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"}
-    environment = {name: value for name, value in os.environ.items() if name not in credentials}
-    packaged = subprocess.run(
-        ["node_modules/.bin/sls", "package", *options],
-        cwd=service,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert packaged.returncode == 0, packaged.stdout + packaged.stderr
-    path = service / ".serverless" / "cloudformation-template-update-stack.json"
+    service = copy_service(folder)
+    path = package(service, list(options)) / "cloudformation-template-update-stack.json"
     found: dict[str, Any] = json.loads(path.read_text())
     return found
 
@@ -389,3 +360,26 @@ def test_the_alarm_email_is_subscribed_only_when_given(template: dict[str, Any])
     condition = template["Conditions"][subscription["Condition"]]
     assert condition == {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]}
     assert template["Parameters"]["AlarmEmail"]["Default"] == ""  # no --param given
+
+
+def snapstart_by_function(resources: Resources) -> dict[str, Any]:
+    return {
+        name: function["Properties"].get("SnapStart")
+        for name, function in of_type(resources, "AWS::Lambda::Function").items()
+    }
+
+
+def test_snapstart_is_off_by_default(resources: Resources) -> None:
+    assert set(snapstart_by_function(resources).values()) == {None}
+    assert of_type(resources, "AWS::Lambda::Alias") == {}
+
+
+def test_the_snapstart_param_turns_it_on_for_the_api_function_only() -> None:
+    resources = load_template("snapstart")["Resources"]  # make package-snapstart
+    switched_on = {
+        name: setting for name, setting in snapstart_by_function(resources).items() if setting
+    }
+
+    assert switched_on == {"ApiLambdaFunction": {"ApplyOn": "PublishedVersions"}}
+    (alias,) = of_type(resources, "AWS::Lambda::Alias").values()
+    assert alias["Properties"]["Name"] == "snapstart"

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from orders.domain import documents
 from orders.domain.commands import NewOrder
 from orders.domain.errors import DependencyUnavailable, OrderNotFound
 from orders.domain.messages import StatusMessage
@@ -65,7 +66,8 @@ class FakeOrderRepository:
         )
         start = int(cursor) if cursor is not None else 0
         end = start + limit
-        return Page(tuple(matching[start:end]), str(end) if end < len(matching) else None)
+        page = tuple(documents.order_to_document(order) for order in matching[start:end])
+        return Page(page, str(end) if end < len(matching) else None)
 
 
 class FakeRouter:

@@ -21,27 +21,123 @@ class _Deserializer(TypeDeserializer):  # type: ignore[misc]
 
 _serializer = TypeSerializer()
 _deserializer = _Deserializer()
+# The attributes of an item that are the order's document, in the order the API shows them; the
+# rest (dispatch ledger, request fingerprint) are the table's bookkeeping.
+_DOCUMENT_FIELDS = (
+    "orderId",
+    "status",
+    "version",
+    "customer",
+    "device",
+    "issue",
+    "priority",
+    "createdAt",
+    "updatedAt",
+    "history",
+    "processing",
+)
+
+
+def _plain(typed: Mapping[str, Any]) -> Any:
+    """One typed value as a plain one: the types orders use directly, the rest through boto3.
+
+    boto3's TypeDeserializer dispatches through getattr and builds a Decimal for every number;
+    a list page converts hundreds of values, so the common tags are handled here.
+    """
+    for tag, value in typed.items():
+        if tag == "S":
+            return value
+        if tag == "M":
+            return {name: _plain(inner) for name, inner in value.items()}
+        if tag == "L":
+            return [_plain(inner) for inner in value]
+        if tag == "N":
+            try:
+                return int(value)
+            except ValueError:
+                return _deserializer.deserialize(typed)
+        if tag == "BOOL":
+            return value
+        if tag == "NULL":
+            return None
+    return _deserializer.deserialize(typed)
 
 
 def serialize(value: Any) -> dict[str, Any]:
-    """One value in DynamoDB's typed form."""
+    """One value in DynamoDB's typed form: the types orders use directly, the rest via boto3."""
+    kind = type(value)
+    if kind is str:
+        return {"S": value}
+    if kind is dict:
+        return {"M": {name: serialize(inner) for name, inner in value.items()}}
+    if kind is list:
+        return {"L": [serialize(inner) for inner in value]}
+    if kind is int:
+        return {"N": str(value)}
+    if kind is bool:
+        return {"BOOL": value}
+    if value is None:
+        return {"NULL": True}
+    # Decimal, sets, bytes, tuples, subclasses; and a float is refused there, as boto3 does.
     result: dict[str, Any] = _serializer.serialize(value)
     return result
 
 
 def to_item(fields: Mapping[str, Any]) -> dict[str, Any]:
     """A plain document as a typed item."""
-    return {name: _serializer.serialize(value) for name, value in fields.items()}
+    return {name: serialize(value) for name, value in fields.items()}
 
 
 def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
     """A typed item as a plain document (whole numbers as ``int``)."""
-    return {name: _deserializer.deserialize(value) for name, value in item.items()}
+    return {name: _plain(value) for name, value in item.items()}
 
 
 def order_from_item(item: Mapping[str, Any]) -> Order:
     """The order a typed item holds."""
-    return documents.order_from_document(from_item(item))
+    return documents.order_from_document(document_from_item(item))
+
+
+def _strings(typed: Mapping[str, Any]) -> dict[str, Any]:
+    """A map whose values are all strings (customer, device, a history entry), in one pass."""
+    try:
+        return {name: value["S"] for name, value in typed.items()}
+    except KeyError:
+        return {name: _plain(value) for name, value in typed.items()}
+
+
+def _record(typed: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: value["S"] if "S" in value else _plain(value) for name, value in typed.items()}
+
+
+def document_from_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    """The order's document (``documents.order_to_document``'s shape) straight from its item.
+
+    The table stores that document as written, so a listing needs no ``Order`` in between. The
+    shape of an order's item is known, so each attribute is read as what it is; an item of
+    another shape takes the general path.
+    """
+    try:
+        processing = item.get("processing")
+        return {
+            "orderId": item["orderId"]["S"],
+            "status": item["status"]["S"],
+            "version": int(item["version"]["N"]),
+            "customer": _strings(item["customer"]["M"]),
+            "device": _strings(item["device"]["M"]),
+            "issue": item["issue"]["S"],
+            "priority": item["priority"]["S"],
+            "createdAt": item["createdAt"]["S"],
+            "updatedAt": item["updatedAt"]["S"],
+            "history": [_strings(entry["M"]) for entry in item["history"]["L"]],
+            "processing": {}
+            if processing is None
+            else {status: _record(record["M"]) for status, record in processing["M"].items()},
+        }
+    except (KeyError, ValueError):
+        document = {name: _plain(item[name]) for name in _DOCUMENT_FIELDS if name in item}
+        document.setdefault("processing", {})
+        return document
 
 
 def failed_condition_item(error: ClientError) -> dict[str, Any] | None:

@@ -6,10 +6,9 @@ from typing import Any
 
 from orders.adapters.clients import unavailable_on_transient_errors
 from orders.adapters.orders_table.cursors import CursorCodec
-from orders.adapters.orders_table.items import from_item, order_from_item, to_item
+from orders.adapters.orders_table.items import document_from_item, from_item, to_item
 from orders.adapters.orders_table.schema import STATUS_INDEX
-from orders.domain.model import Order, Status
-from orders.domain.timestamps import format_timestamp
+from orders.domain.model import Status
 from orders.usecases.ports import Page
 
 
@@ -43,19 +42,20 @@ class DynamoOrderListing:
                     ExpressionAttributeValues={":status": {"S": status.value}},
                     ScanIndexForward=False,
                 )
-        orders = tuple(order_from_item(item) for item in response.get("Items", []))
-        if len(orders) <= limit and "LastEvaluatedKey" not in response:
+        items = response.get("Items", [])
+        # The item past the page only tells that another page exists: it is not converted.
+        orders = tuple(document_from_item(item) for item in items[:limit])
+        if len(items) <= limit and "LastEvaluatedKey" not in response:
             return Page(orders, None)
-        if len(orders) <= limit:
+        if len(items) <= limit:
             # DynamoDB stopped early (1 MB per page); continue from where it stopped.
             last_key = from_item(response["LastEvaluatedKey"])
             return Page(orders, self._cursors.encode(last_key, status))
-        page = orders[:limit]
-        return Page(page, self._cursors.encode(_position(page[-1], status), status))
+        return Page(orders, self._cursors.encode(_position(orders[-1], status), status))
 
 
-def _position(order: Order, status: Status | None) -> dict[str, Any]:
-    position = {"orderId": order.order_id}
+def _position(order: dict[str, Any], status: Status | None) -> dict[str, Any]:
+    position = {"orderId": order["orderId"]}
     if status is not None:
-        position |= {"status": status.value, "createdAt": format_timestamp(order.created_at)}
+        position |= {"status": status.value, "createdAt": order["createdAt"]}
     return position
