@@ -28,8 +28,8 @@ def handle(event: Any, context: Any) -> dict[str, Any]:
 def _create_order(request: Request) -> dict[str, Any]:
     new = validation.parse_new_order(request.json_body())
     key = validation.parse_idempotency_key(request.headers.get("idempotency-key"))
-    created = bootstrap.order_service().create(new, key)
-    headers = {"Location": f"/orders/{created.order.order_id}"}
+    created = bootstrap.order_service().create(new, key, request.caller)
+    headers = {"Location": request.url_of(f"/orders/{created.order.order_id}")}
     if created.replayed:
         headers["Idempotent-Replayed"] = "true"
     return order_response(201, created.order, headers)
@@ -40,9 +40,8 @@ def _get_order(request: Request) -> dict[str, Any]:
 
 
 def _update_order(request: Request) -> dict[str, Any]:
-    body = request.json_body()
+    patch = validation.parse_order_patch(request.json_body())
     if_match = parse_if_match(request.headers.get("if-match"))
-    patch = validation.parse_order_patch(body)
     return order_response(200, bootstrap.order_service().update(request.order_id, patch, if_match))
 
 
