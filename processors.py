@@ -41,9 +41,13 @@ def handle_canceled(event: Any, context: Any) -> dict[str, Any]:
 
 def sweep_dispatches(event: Any, context: Any) -> dict[str, int]:
     """Scheduled: send again the status messages no processor has confirmed in time."""
-    report = bootstrap.dispatch_sweeper().sweep()
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if callable(remaining):
+        report = bootstrap.dispatch_sweeper().sweep(lambda: remaining() / 1000)
+    else:
+        report = bootstrap.dispatch_sweeper().sweep()
     logger.info("dispatch sweep done", extra=report._asdict())
-    return report._asdict()
+    return {name: int(value) for name, value in report._asdict().items()}
 
 
 def _process(status: Status, event: Any) -> dict[str, Any]:

@@ -28,7 +28,7 @@ def order_service() -> OrderService:
     """The API's use cases, backed by the Orders table and the status queues."""
     table = settings().orders_table
     return OrderService(
-        DynamoOrderStore(client("dynamodb"), table),
+        DynamoOrderStore(client("dynamodb"), table, settings().dispatch_grace),
         DynamoOrderListing(client("dynamodb"), table),
         _queues(),
     )
@@ -39,7 +39,7 @@ def status_processor(status: Status) -> StatusProcessor:
     """The processor of one status queue, backed by the Orders table and the topic."""
     return StatusProcessor(
         status,
-        DynamoOrderStore(client("dynamodb"), settings().orders_table),
+        DynamoOrderStore(client("dynamodb"), settings().orders_table, settings().dispatch_grace),
         SnsNotifier(client("sns"), settings().notifications_topic_arn),
     )
 
@@ -48,7 +48,9 @@ def status_processor(status: Status) -> StatusProcessor:
 def dispatch_sweeper() -> DispatchSweeper:
     """The sweeper of unconfirmed status messages, backed by the table and the status queues."""
     return DispatchSweeper(
-        DynamoDispatchLedger(client("dynamodb"), settings().orders_table), _queues()
+        DynamoDispatchLedger(client("dynamodb"), settings().orders_table),
+        _queues(),
+        grace=settings().dispatch_grace,
     )
 
 
