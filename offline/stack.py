@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -133,6 +134,8 @@ def _environment(emulator_url: str) -> dict[str, str]:
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_REGION": "us-east-1",
         "PYTHONUNBUFFERED": "1",
+        # Cursors are checked with a key made for this run, as a deploy makes one per stack.
+        "ORDERS_CURSOR_KEY": os.environ.get("ORDERS_CURSOR_KEY") or secrets.token_urlsafe(24),
         "PYTHONPATH": str(ROOT),
         # serverless-offline runs Python handlers with the interpreter of $VIRTUAL_ENV.
         "VIRTUAL_ENV": str(venv),

@@ -29,7 +29,7 @@ def order_service() -> OrderService:
     table = settings().orders_table
     return OrderService(
         DynamoOrderStore(client("dynamodb"), table, settings().dispatch_grace),
-        DynamoOrderListing(client("dynamodb"), table),
+        DynamoOrderListing(client("dynamodb"), table, settings().cursor_key),
         _queues(),
     )
 

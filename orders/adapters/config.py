@@ -31,6 +31,8 @@ class Settings(NamedTuple):
     # for a visibility timeout, and only after maxReceiveCount receives does it leave for the
     # DLQ. Until then a copy sent by the dispatch sweeper would only be a duplicate.
     dispatch_grace: timedelta
+    # Keys the list cursors' check value: generated at deploy time, unknown to clients.
+    cursor_key: str
 
     @classmethod
     def from_environment(cls, environment: Mapping[str, str] = os.environ) -> Settings:
@@ -41,6 +43,7 @@ class Settings(NamedTuple):
             "NOTIFICATIONS_TOPIC_ARN",
             "STATUS_QUEUE_VISIBILITY_TIMEOUT",
             "STATUS_QUEUE_MAX_RECEIVE_COUNT",
+            "CURSOR_KEY",
         ]
         missing = [name for name in wanted if not environment.get(name, "").strip()]
         if missing:
@@ -52,6 +55,7 @@ class Settings(NamedTuple):
             queue_urls={status: environment[name] for status, name in _QUEUE_VARIABLES.items()},
             notifications_topic_arn=environment["NOTIFICATIONS_TOPIC_ARN"],
             dispatch_grace=timedelta(seconds=visibility * receives),
+            cursor_key=environment["CURSOR_KEY"],
         )
 
 

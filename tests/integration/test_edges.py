@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 
 import boto3
@@ -166,3 +168,56 @@ def test_two_callers_with_the_same_idempotency_key_get_their_own_orders(api: Api
     assert "Idempotent-Replayed" not in other_shop.headers
     assert first_again.body["orderId"] == first_shop.body["orderId"]
     assert first_again.headers["Idempotent-Replayed"] == "true"
+
+
+# --- cursors ----------------------------------------------------------------------------------
+
+
+def forge(payload: object, secret: bytes) -> str:
+    """A cursor made as the service makes them, from any payload, with the key ``secret``."""
+    text = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+    key = hashlib.blake2b(secret, digest_size=16).digest()
+    check = hashlib.blake2b(text, key=key, digest_size=12).digest()
+    return base64.urlsafe_b64encode(text + check).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        [1, 2],
+        "k",
+        None,
+        {"s": "received"},
+        {"s": "received", "k": None},
+        {"s": "received", "k": ["orderId"]},
+        {"s": "received", "k": {"orderId": 7, "status": "received", "createdAt": "x"}},
+        {"s": "received", "k": {"orderId": {"S": "x"}, "status": "received", "createdAt": "x"}},
+        {"s": "received", "k": {"orderId": "x"}},
+        {"s": "received", "k": {"orderId": "x", "status": "canceled", "createdAt": "x"}},
+        {"s": None, "k": {"orderId": "x", "extra": "y"}},
+        {"s": ["received"], "k": {"orderId": "x"}},
+    ],
+)
+def test_a_forged_cursor_with_the_right_check_value_is_400_not_500(
+    api: Api, stack: Stack, payload: object
+) -> None:
+    # Even someone who learnt the cursor key gets a 400, whatever the payload.
+    secret = stack.environment["CURSOR_KEY"].encode()
+    status = "received" if isinstance(payload, dict) and payload.get("s") else None
+
+    response = api.list(**({"status": status} if status else {}), cursor=forge(payload, secret))
+
+    assert response.status == 400
+    assert response.body["type"] == "urn:orders:problem:invalid-cursor"
+
+
+def test_a_cursor_keyed_by_the_public_table_name_is_refused(api: Api, stack: Stack) -> None:
+    api.create(laptop_order())
+    order_id = api.list().body["items"][0]["orderId"]
+    payload = {"s": None, "k": {"orderId": order_id}}
+
+    forged = api.list(cursor=forge(payload, stack.environment["ORDERS_TABLE"].encode()))
+    genuine = api.list(cursor=forge(payload, stack.environment["CURSOR_KEY"].encode()))
+
+    assert forged.status == 400
+    assert genuine.status == 200
