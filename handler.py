@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from orders import bootstrap
+from orders.adapters.clients import seconds_left, time_budget
 from orders.adapters.logs import configure_logging
 from orders.api import validation
 from orders.api.problems import problem_response
@@ -20,7 +21,8 @@ def handle(event: Any, context: Any) -> dict[str, Any]:
     request_id = str(getattr(context, "aws_request_id", "-"))
     try:
         request = parse_event(event, _ROUTES)
-        return _ROUTES[(request.method, request.route)](request)
+        with time_budget(seconds_left(context)):
+            return _ROUTES[(request.method, request.route)](request)
     except Exception as error:  # noqa: BLE001 - the edge answers every failure
         return problem_response(error, request_id)
 

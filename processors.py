@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from orders import bootstrap
+from orders.adapters.clients import seconds_left, time_budget
 from orders.adapters.logs import configure_logging
 from orders.domain.messages import MalformedMessage, StatusMessage
 from orders.domain.model import Status
@@ -41,11 +42,12 @@ def handle_canceled(event: Any, context: Any) -> dict[str, Any]:
 
 def sweep_dispatches(event: Any, context: Any) -> dict[str, int]:
     """Scheduled: send again the status messages no processor has confirmed in time."""
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    if callable(remaining):
-        report = bootstrap.dispatch_sweeper().sweep(lambda: remaining() / 1000)
-    else:
-        report = bootstrap.dispatch_sweeper().sweep()
+    total = seconds_left(context)
+    with time_budget(total):
+        if total is None:
+            report = bootstrap.dispatch_sweeper().sweep()
+        else:
+            report = bootstrap.dispatch_sweeper().sweep(lambda: seconds_left(context) or 0.0)
     logger.info("dispatch sweep done", extra=report._asdict())
     return {name: int(value) for name, value in report._asdict().items()}
 
