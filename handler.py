@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from orders import bootstrap
+from orders.adapters.clients import seconds_left, time_budget
 from orders.adapters.logs import configure_logging, correlation_scope
 from orders.api import validation
 from orders.api.problems import problem_response
@@ -28,7 +29,8 @@ def handle(event: Any, context: Any) -> dict[str, Any]:
     with correlation_scope(correlation_id):
         try:
             request = parse_event(event, _ROUTES)
-            response = _ROUTES[(request.method, request.route)](request)
+            with time_budget(seconds_left(context)):
+                response = _ROUTES[(request.method, request.route)](request)
         except Exception as error:  # noqa: BLE001 - the edge answers every failure
             response = problem_response(error, request_id)
     response["headers"][CORRELATION_HEADER] = correlation_id
@@ -38,8 +40,8 @@ def handle(event: Any, context: Any) -> dict[str, Any]:
 def _create_order(request: Request) -> dict[str, Any]:
     new = validation.parse_new_order(request.json_body())
     key = validation.parse_idempotency_key(request.headers.get("idempotency-key"))
-    created = bootstrap.order_service().create(new, key, request.correlation_id)
-    headers = {"Location": f"/orders/{created.order.order_id}"}
+    created = bootstrap.order_service().create(new, key, request.caller, request.correlation_id)
+    headers = {"Location": request.url_of(f"/orders/{created.order.order_id}")}
     if created.replayed:
         headers["Idempotent-Replayed"] = "true"
     return order_response(201, created.order, headers)
@@ -50,9 +52,8 @@ def _get_order(request: Request) -> dict[str, Any]:
 
 
 def _update_order(request: Request) -> dict[str, Any]:
-    body = request.json_body()
+    patch = validation.parse_order_patch(request.json_body())
     if_match = parse_if_match(request.headers.get("if-match"))
-    patch = validation.parse_order_patch(body)
     service = bootstrap.order_service()
     updated = service.update(request.order_id, patch, if_match, request.correlation_id)
     return order_response(200, updated)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from orders import bootstrap
+from orders.adapters.clients import seconds_left, time_budget
 from orders.adapters.logs import configure_logging
 from orders.domain.messages import MalformedMessage, StatusMessage
 from orders.domain.model import Status
@@ -41,10 +42,15 @@ def handle_canceled(event: Any, context: Any) -> dict[str, Any]:
 
 def sweep_dispatches(event: Any, context: Any) -> dict[str, int]:
     """Scheduled: send again the status messages no processor has confirmed in time."""
-    report = bootstrap.dispatch_sweeper().sweep()
+    total = seconds_left(context)
+    with time_budget(total):
+        if total is None:
+            report = bootstrap.dispatch_sweeper().sweep()
+        else:
+            report = bootstrap.dispatch_sweeper().sweep(lambda: seconds_left(context) or 0.0)
     logger.info("dispatch sweep done", extra=report._asdict())
     bootstrap.metrics().emit(report.metrics(), {})
-    return report._asdict()
+    return {name: int(value) for name, value in report._asdict().items()}
 
 
 def _process(status: Status, event: Any) -> dict[str, Any]:

@@ -41,6 +41,7 @@ from bench.common import (
     service_environment,
 )
 from orders.adapters import clients
+from orders.adapters.config import Settings
 from orders.adapters.orders_table.store import DynamoOrderStore
 from orders.domain.messages import StatusMessage
 from orders.domain.model import Status
@@ -183,7 +184,9 @@ def _child_environment(server: MotoServer) -> dict[str, str]:
 
 def _kinds(server: MotoServer, plain: Path, sources_only: Path) -> list[Kind]:
     repository = DynamoOrderStore(
-        server.client("dynamodb"), server.stack.environment["ORDERS_TABLE"]
+        server.client("dynamodb"),
+        server.stack.environment["ORDERS_TABLE"],
+        Settings.from_environment(server.stack.environment).dispatch_grace,
     )
     post = api_event("POST", "/orders", body=laptop_order())
     api_calls, processor_calls = _capture(server, post, repository)

@@ -76,6 +76,9 @@ def _shown_query(request: Request) -> str:
     return "?" + "&".join(shown) if shown else ""
 
 
+# The id API Gateway would give the local stage's one API key (what scopes Idempotency-Keys).
+LOCAL_API_KEY_ID = "orders-local-key"
+
 class Gateway:
     """The WSGI application: route, check the key, invoke, answer, log one line."""
 
@@ -184,6 +187,8 @@ class Gateway:
                     "sourceIp": request.remote_addr,
                     "userAgent": request.user_agent.string or None,
                     "apiKey": request.headers.get("x-api-key") if route.private else None,
+                    # API Gateway names the matched key by its id; the local stage has one key.
+                    "apiKeyId": LOCAL_API_KEY_ID if route.private else None,
                 },
             },
             "body": body,

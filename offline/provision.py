@@ -46,12 +46,15 @@ def create_data_stack(cloudformation: Any, template: dict[str, Any], name: str) 
         for logical_id, resource in template["Resources"].items()
         if resource["Type"] in DATA_RESOURCE_TYPES
     }
-    cloudformation.create_stack(StackName=name, TemplateBody=json.dumps({"Resources": resources}))
+    created = cloudformation.create_stack(
+        StackName=name, TemplateBody=json.dumps({"Resources": resources})
+    )
     summaries = cloudformation.list_stack_resources(StackName=name)["StackResourceSummaries"]
     physical_ids = {s["LogicalResourceId"]: s["PhysicalResourceId"] for s in summaries}
+    references = physical_ids | {"AWS::StackId": created["StackId"]}
     variables = template["Resources"]["ApiLambdaFunction"]["Properties"]["Environment"]["Variables"]
     environment = {
-        name: physical_ids[value["Ref"]] if isinstance(value, dict) else str(value)
+        name: references[value["Ref"]] if isinstance(value, dict) else str(value)
         for name, value in variables.items()
     }
     return Stack(physical_ids, environment)

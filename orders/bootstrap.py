@@ -29,8 +29,8 @@ def order_service() -> OrderService:
     """The API's use cases, backed by the Orders table and the status queues."""
     table = settings().orders_table
     return OrderService(
-        DynamoOrderStore(client("dynamodb"), table),
-        DynamoOrderListing(client("dynamodb"), table),
+        DynamoOrderStore(client("dynamodb"), table, settings().dispatch_grace),
+        DynamoOrderListing(client("dynamodb"), table, settings().cursor_key),
         _queues(),
         metrics=metrics(),
     )
@@ -41,7 +41,7 @@ def status_processor(status: Status) -> StatusProcessor:
     """The processor of one status queue, backed by the Orders table and the topic."""
     return StatusProcessor(
         status,
-        DynamoOrderStore(client("dynamodb"), settings().orders_table),
+        DynamoOrderStore(client("dynamodb"), settings().orders_table, settings().dispatch_grace),
         SnsNotifier(client("sns"), settings().notifications_topic_arn),
     )
 
@@ -50,7 +50,9 @@ def status_processor(status: Status) -> StatusProcessor:
 def dispatch_sweeper() -> DispatchSweeper:
     """The sweeper of unconfirmed status messages, backed by the table and the status queues."""
     return DispatchSweeper(
-        DynamoDispatchLedger(client("dynamodb"), settings().orders_table), _queues()
+        DynamoDispatchLedger(client("dynamodb"), settings().orders_table),
+        _queues(),
+        grace=settings().dispatch_grace,
     )
 
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import boto3
@@ -13,12 +17,19 @@ from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 from orders.domain.errors import DependencyUnavailable
 
 # Fail fast inside a 10 s Lambda: a few quick attempts beat one long hang, and API callers get a
-# 503 with Retry-After instead of a timeout.
+# 503 with Retry-After instead of a timeout. DynamoDB and SQS answer in milliseconds; these
+# bound an attempt to a dependency that accepts the connection and never answers.
 _CLIENT_CONFIG = Config(
-    connect_timeout=2,
-    read_timeout=4,
+    connect_timeout=1,
+    read_timeout=3,
     retries={"mode": "standard", "max_attempts": 3},
 )
+# The longest one attempt may take, and the time kept after the last one to answer.
+ATTEMPT_SECONDS = 4.0
+ANSWER_SECONDS = 1.0
+
+# When the current invocation must have answered (time.monotonic()); None: no limit.
+_deadline: ContextVar[float | None] = ContextVar("deadline", default=None)
 
 _UNAVAILABLE_CODES = frozenset(
     {
@@ -51,7 +62,40 @@ def session() -> boto3.session.Session:
 def client(service: str) -> Any:
     """The process-wide client for ``service``; boto3 honours ``AWS_ENDPOINT_URL`` itself."""
     with _creating:  # a session may not create clients from several threads at once
-        return session().client(service, config=_CLIENT_CONFIG)
+        created = session().client(service, config=_CLIENT_CONFIG)
+    # Each attempt, retries included, first checks that it can finish within the time left.
+    created.meta.events.register("before-send", _refuse_without_time)
+    return created
+
+
+@contextmanager
+def time_budget(seconds: float | None) -> Iterator[None]:
+    """Within this block no AWS attempt starts unless it can end ``ANSWER_SECONDS`` before
+    ``seconds`` from now (the Lambda context's remaining time): a hung dependency gets a 503,
+    not a function timeout. ``None``: no limit.
+    """
+    token = _deadline.set(None if seconds is None else time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def seconds_left(context: Any) -> float | None:
+    """The invocation's remaining time from a Lambda context; ``None`` if it does not say."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if not callable(remaining):
+        return None
+    try:
+        return float(remaining()) / 1000
+    except (TypeError, ValueError):
+        return None
+
+
+def _refuse_without_time(**_: Any) -> None:
+    deadline = _deadline.get()
+    if deadline is not None and deadline - time.monotonic() < ATTEMPT_SECONDS + ANSWER_SECONDS:
+        raise DependencyUnavailable("no time left for another attempt")
 
 
 def error_code(error: ClientError) -> str:

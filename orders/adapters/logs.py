@@ -7,7 +7,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -36,15 +36,23 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str)
 
 
+def log_level(environment: Mapping[str, str] = os.environ) -> int:
+    """The level ``LOG_LEVEL`` names (DEBUG, INFO, WARNING, ERROR); INFO if unset or unknown."""
+    name = environment.get("LOG_LEVEL", "").strip().upper()
+    level = logging.getLevelNamesMapping().get(name)
+    return level if level is not None and name != "NOTSET" else logging.INFO
+
+
 def configure_logging() -> None:
-    """Log the service's INFO lines as JSON.
+    """Log the service's lines as JSON, from the level ``LOG_LEVEL`` names (INFO by default).
 
     On Lambda with the JSON log format the runtime's handler already writes JSON with the
     request id; anywhere else (serverless-offline, the pump, tests) this module's handler does.
     """
     _put_correlation_id_on_every_record()
     service_logger = logging.getLogger("orders")
-    service_logger.setLevel(logging.INFO)
+    # Read here, before any settings exist, so that even a failure to read them is logged.
+    service_logger.setLevel(log_level())
     # Set by the Lambda runtime itself, so read here rather than in the service's settings.
     if os.environ.get("AWS_LAMBDA_LOG_FORMAT") == "JSON" or service_logger.handlers:
         return

@@ -90,6 +90,7 @@ def problem_response(error: Exception, request_id: str) -> dict[str, Any]:
     problem = next((_PROBLEMS[kind] for kind in type(error).__mro__ if kind in _PROBLEMS), None)
     if isinstance(error, HttpProblem):
         body = _problem_body(error.status, _slug(error.title), error.title, error.detail)
+        headers |= error.headers
     elif problem is not None:
         body = _problem_body(problem.status, problem.slug, problem.title, problem.detail(error))
     else:

@@ -24,10 +24,13 @@ _CORRELATION_ID = re.compile(r"[A-Za-z0-9._:/+=@-]{1,128}")
 class HttpProblem(Exception):
     """A request refused at the HTTP layer, before any use case runs."""
 
-    def __init__(self, status: int, title: str, detail: str) -> None:
+    def __init__(
+        self, status: int, title: str, detail: str, headers: Mapping[str, str] | None = None
+    ) -> None:
         self.status = status
         self.title = title
         self.detail = detail
+        self.headers = dict(headers or {})
         super().__init__(detail)
 
 
@@ -41,6 +44,15 @@ class Request(NamedTuple):
     query: Mapping[str, str] = MappingProxyType({})
     body: bytes | None = None
     correlation_id: str | None = None
+    # The path before the route as the client reached it: "/<stage>" on API Gateway's own
+    # domain, a custom domain's base path, or "" (serverless-offline, a domain at its root).
+    base_path: str = ""
+    # The API key id API Gateway matched; the scope of an ``Idempotency-Key``.
+    caller: str = ""
+
+    def url_of(self, path: str) -> str:
+        """The URL path of ``path`` (e.g. ``/orders/{id}``) as this request's client reaches it."""
+        return f"{self.base_path}{path}"
 
     def json_body(self) -> object:
         """The body as JSON, after the content type and size checks."""
@@ -61,9 +73,12 @@ class Request(NamedTuple):
                 413, "Content Too Large", f"The body may be at most {MAX_BODY_BYTES} bytes."
             )
         try:
-            return json.loads(self.body.decode("utf-8"), parse_constant=_reject_constant)
+            document = json.loads(self.body.decode("utf-8"), parse_constant=_reject_constant)
         except (UnicodeDecodeError, ValueError, RecursionError) as error:
-            raise HttpProblem(400, "Bad Request", "The body is not valid UTF-8 JSON.") from error
+            raise HttpProblem(
+                400, "Bad Request", "The body is not valid UTF-8 JSON; send a JSON object."
+            ) from error
+        return document
 
 
 def parse_event(event: Any, routes: Collection[tuple[str, str]]) -> Request:
@@ -76,7 +91,10 @@ def parse_event(event: Any, routes: Collection[tuple[str, str]]) -> Request:
     if route not in {known for _, known in routes}:
         raise HttpProblem(404, "Not Found", "No such resource.")
     if (method.upper(), route) not in routes:
-        raise HttpProblem(405, "Method Not Allowed", f"{route} does not accept {method}.")
+        allow = ", ".join(sorted(known for known, path in routes if path == route))
+        raise HttpProblem(
+            405, "Method Not Allowed", f"{route} accepts {allow} only.", {"Allow": allow}
+        )
     order_id = ""
     if "{orderId}" in route:
         order_id = _string_map(event.get("pathParameters")).get("orderId", "")
@@ -87,6 +105,7 @@ def parse_event(event: Any, routes: Collection[tuple[str, str]]) -> Request:
     if sent is not None and not _CORRELATION_ID.fullmatch(sent):
         message = "must be 1 to 128 letters, digits or . _ : / + = @ -"
         raise ValidationFailed([FieldError(CORRELATION_HEADER, message)])
+    context = _mapping(event.get("requestContext"))
     return Request(
         method=method.upper(),
         route=route,
@@ -95,6 +114,8 @@ def parse_event(event: Any, routes: Collection[tuple[str, str]]) -> Request:
         query=_query(event),
         body=_body(event),
         correlation_id=correlation_id_of(event),
+        base_path=_base_path(context, route.replace("{orderId}", order_id)),
+        caller=_string_map(context.get("identity")).get("apiKeyId", ""),
     )
 
 
@@ -111,14 +132,39 @@ def correlation_id_of(event: Any) -> str:
 
 
 def parse_if_match(value: str | None) -> int | None:
-    """The version an ``If-Match`` header names; ``None`` for no header or ``*``."""
+    """The version an ``If-Match`` header names; ``None`` for no header or ``*``.
+
+    ``If-Match`` uses the strong comparison (RFC 9110 section 13.1.1): a weak tag never
+    matches, so the precondition fails (412) whatever the order's version.
+    """
     if value is None or value.strip() == "*":
         return None
-    tag = value.strip().removeprefix("W/").strip('"')
-    if not (tag.isascii() and tag.isdigit() and len(tag) <= 18):
+    tag = value.strip()
+    weak = tag.startswith("W/")
+    tag = tag.removeprefix("W/")
+    digits = tag[1:-1] if len(tag) >= 2 and tag[0] == tag[-1] == '"' else tag
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= 18):
         message = 'must be one entity tag from an ETag header, e.g. "3"'
         raise ValidationFailed([FieldError("If-Match", message)])
-    return int(tag)
+    if weak:
+        raise HttpProblem(
+            412,
+            "Precondition Failed",
+            f"{value.strip()} is a weak entity tag, which never matches; send the ETag as is.",
+        )
+    return int(digits)
+
+
+def _base_path(context: Mapping[str, Any], resource_path: str) -> str:
+    """What precedes the route in the path the client asked for (``requestContext.path``)."""
+    full = context.get("path")
+    if not isinstance(full, str) or not full.endswith(resource_path):
+        return ""
+    base = full[: len(full) - len(resource_path)].rstrip("/")
+    # Only a plain path prefix: never a scheme, a host or a character a header cannot carry.
+    if base and not (base.startswith("/") and base.isascii() and base.isprintable()):
+        return ""
+    return "" if "//" in base else base
 
 
 def _query(event: Mapping[str, Any]) -> dict[str, str]:

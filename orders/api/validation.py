@@ -26,8 +26,15 @@ _EMAIL = re.compile(
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
 )
 _PHONE = re.compile(r"[0-9 +\-().]+")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_CONTROL_BUT_LINE_BREAKS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A lone surrogate (from a JSON escape such as "\ud800") cannot be encoded as UTF-8: storing
+# it fails inside the AWS SDK, so it is refused here with the field it came in.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# Characters no person types: C0 and C1 controls, bidirectional overrides and isolates (they
+# make text display in another order than it is stored), and U+FFFD, the mark left where bytes
+# were not UTF-8. Free text keeps its newlines and tabs.
+_UNTYPED = "\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffd"
+_CONTROL = re.compile(f"[\\x00-\\x1f{_UNTYPED}]")
+_CONTROL_BUT_LINE_BREAKS = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f{_UNTYPED}]")
 
 _CREATE_FIELDS = frozenset({"customer", "device", "issue", "priority", "status"})
 _UPDATE_FIELDS = frozenset({"status", "note", "customer", "device", "issue", "priority"})
@@ -108,6 +115,13 @@ def parse_list_query(parameters: Mapping[str, str]) -> ListQuery:
     return ListQuery(status, limit, cursor)
 
 
+def printable(name: str) -> str:
+    """A client-sent name, safe to echo in an error: anything not plainly printable escaped."""
+    if name.isprintable() and not _SURROGATE.search(name):
+        return name
+    return name.encode("unicode_escape").decode("ascii")
+
+
 def _customer(fields: Mapping[str, object], errors: _Errors, path: str) -> Customer:
     name = errors.text(fields, "name", MAX_NAME, required=True, path=path)
     email = errors.text(fields, "email", MAX_EMAIL, path=path)
@@ -159,7 +173,7 @@ class _Errors:
             return {}
         prefix = "" if path == "body" else f"{path}."
         for name in sorted(set(value) - allowed):
-            self.add(f"{prefix}{name}", "unknown field")
+            self.add(f"{prefix}{printable(name)}", "unknown field")
         return value
 
     def nested(
@@ -203,12 +217,14 @@ class _Errors:
             return None
         value = value.strip()
         control = _CONTROL_BUT_LINE_BREAKS if multiline else _CONTROL
-        if not value:
+        if _SURROGATE.search(value):
+            self.add(where, "must be valid UTF-8 text (it holds a lone surrogate)")
+        elif not value:
             self.add(where, "must not be empty")
         elif len(value) > max_length:
             self.add(where, f"must be at most {max_length} characters")
         elif control.search(value):
-            self.add(where, "must not contain control characters")
+            self.add(where, "must not contain control, bidirectional or replacement characters")
         else:
             return value
         return None

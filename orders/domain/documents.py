@@ -37,7 +37,13 @@ def order_from_document(document: Mapping[str, Any]) -> Order:
         order_id=document["orderId"],
         status=Status(document["status"]),
         version=int(document["version"]),
-        customer=Customer(**_without_none(document["customer"])),
+        # Read field by field: a stored attribute this version does not know (written by a
+        # newer deploy, or by hand) is ignored rather than failing every read of the order.
+        customer=Customer(
+            name=document["customer"]["name"],
+            email=document["customer"].get("email"),
+            phone=document["customer"].get("phone"),
+        ),
         device=Device(
             type=document["device"]["type"],
             brand=document["device"].get("brand"),

@@ -8,7 +8,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from orders.domain.errors import TransitionNotAllowed
+from orders.domain.errors import FieldError, TransitionNotAllowed, ValidationFailed
 
 if TYPE_CHECKING:
     from orders.domain.commands import NewOrder, OrderPatch
@@ -151,9 +151,14 @@ class Order(NamedTuple):
     def change_for(self, patch: OrderPatch, at: datetime) -> Change | None:
         """The change ``patch`` makes to this order, or ``None`` if it changes nothing.
 
-        Raises ``TransitionNotAllowed`` when the patch asks for a status the graph forbids.
+        Raises ``TransitionNotAllowed`` when the patch asks for a status the graph forbids, and
+        ``ValidationFailed`` for a note with the status the order already has (a note belongs to
+        a status change, so it would be dropped).
         """
         entered = None
+        if patch.note is not None and patch.status == self.status:
+            message = f"a note needs a status change; the order is already {self.status}"
+            raise ValidationFailed([FieldError("note", message)])
         if patch.status is not None and patch.status != self.status:
             allowed = TRANSITIONS[self.status]
             if patch.status not in allowed:

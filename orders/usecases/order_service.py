@@ -65,19 +65,26 @@ class OrderService:
         self._metrics = metrics or NoMetrics()
 
     def create(
-        self, new: NewOrder, idempotency_key: str | None = None, correlation_id: str | None = None
+        self,
+        new: NewOrder,
+        idempotency_key: str | None = None,
+        caller: str = "",
+        correlation_id: str | None = None,
     ) -> Created:
         """Store a new order and route it to the received queue.
 
-        With an ``Idempotency-Key`` the order id is derived from the key, so a retry meets the
-        stored order in the same conditional write that would have created it.
+        With an ``Idempotency-Key`` the order id is derived from the caller and the key, so a
+        retry meets the stored order in the same conditional write that would have created it,
+        and two callers who pick the same key never meet each other's order.
         """
         fingerprint = None
         order_id = str(uuid.uuid4())
         if idempotency_key is not None:
             canonical = json.dumps(documents.new_order_to_document(new), sort_keys=True)
             fingerprint = hashlib.sha256(canonical.encode()).hexdigest()
-            order_id = str(uuid.uuid5(_IDEMPOTENCY_NAMESPACE, idempotency_key))
+            # A newline cannot occur in either part, so no two (caller, key) pairs share a name.
+            scoped = f"{caller}\n{idempotency_key}"
+            order_id = str(uuid.uuid5(_IDEMPOTENCY_NAMESPACE, scoped))
         order = Order.create(order_id, new, self._clock())
         try:
             self._orders.add(order, fingerprint)

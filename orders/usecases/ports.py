@@ -44,12 +44,27 @@ class Page(NamedTuple):
     next_cursor: str | None
 
 
+class PendingMessage(NamedTuple):
+    """A status message no processor has confirmed: how often it was sent again, and when last."""
+
+    message: StatusMessage
+    resends: int
+    last_sent: datetime
+
+
 class DueDispatch(NamedTuple):
-    """An order whose status messages (``messages``) no processor has confirmed yet."""
+    """An order due for a look: its unconfirmed messages, and pending marks it cannot read."""
 
     order_id: str
-    messages: tuple[StatusMessage, ...]
-    attempts: int
+    pending: tuple[PendingMessage, ...]
+    unreadable: tuple[str, ...] = ()
+
+
+class DuePage(NamedTuple):
+    """One page of orders due for a look, and where the next page starts (``None``: last)."""
+
+    items: tuple[DueDispatch, ...]
+    next_start: Mapping[str, Any] | None
 
 
 class PublishOutcome:
@@ -81,10 +96,13 @@ class OrderListing(Protocol):
 class DispatchLedger(Protocol):
     """The status messages written with each status change and not yet confirmed."""
 
-    def due_dispatches(self, now: datetime, limit: int) -> list[DueDispatch]: ...
+    def due_dispatches(
+        self, now: datetime, limit: int, start: Mapping[str, Any] | None = None
+    ) -> DuePage: ...
+    def record_resend(self, order_id: str, pending: PendingMessage, at: datetime) -> bool: ...
+    def abandon_dispatch(self, order_id: str, pending: PendingMessage) -> bool: ...
     def postpone_dispatch(self, order_id: str, until: datetime) -> None: ...
     def settle_dispatch(self, order_id: str) -> bool: ...
-    def abandon_dispatch(self, order_id: str) -> None: ...
 
 
 class StatusQueues(Protocol):

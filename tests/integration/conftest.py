@@ -214,7 +214,7 @@ Sweep = Callable[..., dict[str, int]]
 def sweep(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Sweep:
     """Run the scheduled sweeper through its entry point, as if ``minutes_later`` had passed."""
 
-    def run(minutes_later: float = 3) -> dict[str, int]:
+    def run(minutes_later: float = 6) -> dict[str, int]:
         later = datetime.now(UTC) + timedelta(minutes=minutes_later)
         monkeypatch.setattr(bootstrap.dispatch_sweeper(), "_clock", lambda: later)
         report: dict[str, int] = processors.sweep_dispatches({"source": "aws.events"}, None)

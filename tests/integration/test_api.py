@@ -19,7 +19,7 @@ def test_create_answers_201_with_location_etag_and_the_new_order(api: Api) -> No
 
     assert response.status == 201
     order = response.body
-    assert response.headers["Location"] == f"/orders/{order['orderId']}"
+    assert response.headers["Location"] == f"/test/orders/{order['orderId']}"
     assert response.headers["ETag"] == '"1"'
     assert order["status"] == "received"
     assert order["version"] == 1

@@ -62,12 +62,11 @@ def test_a_failed_send_after_the_write_still_reaches_the_processor(
 
     assert created.status == 201  # the order is stored; its message is pending on it
     assert queues.drain("received") == []
-    assert sweep(minutes_later=0.5)["resent"] == 0  # within the grace period nothing is resent
+    assert sweep(minutes_later=4)["resent"] == 0  # within the grace period nothing is resent
     assert sweep()["resent"] == 1
     assert queues.deliver("received") == {"batchItemFailures": []}
     assert "received" in api.get(created.body["orderId"]).body["processing"]
-    assert sweep(minutes_later=10) == {"orders": 1, "resent": 0, "settled": 1, "abandoned": 0}
-    assert sweep(minutes_later=20)["orders"] == 0
+    assert sweep(minutes_later=20)["orders"] == 0  # the processor took it off the index
 
 
 def test_a_function_that_dies_after_the_write_loses_no_status_change(
@@ -98,7 +97,7 @@ def test_messages_that_arrive_are_not_sent_again(api: Api, queues: Queues, sweep
 
     report = sweep()
 
-    assert report == {"orders": 3, "resent": 0, "settled": 3, "abandoned": 0}
+    assert report["orders"] == 0  # each processor's record took its order off the index
     assert queues.drain("received") == []
 
 
@@ -106,10 +105,10 @@ def test_the_sweeper_gives_up_after_five_attempts(api: Api, queues: Queues, swee
     api.create(laptop_order())
     queues.drain("received")  # lost on the way: never processed
 
-    reports = [sweep(minutes_later=3 + 3 * attempt) for attempt in range(6)]
+    reports = [sweep(minutes_later=6 + 6 * attempt) for attempt in range(6)]
 
     assert [r["resent"] for r in reports] == [1, 1, 1, 1, 1, 0]
-    assert reports[-1]["abandoned"] == 1
+    assert (reports[-1]["abandoned"], reports[-1]["settled"]) == (1, 1)
     assert sweep(minutes_later=60)["orders"] == 0
 
 
@@ -123,18 +122,18 @@ def test_one_sweep_pages_through_everything_that_is_due(
 
     report = sweep()
 
-    assert report == {"orders": 5, "resent": 5, "settled": 0, "abandoned": 0}
+    assert (report["orders"], report["resent"], report["failed"]) == (5, 5, 0)
     assert len(queues.drain("received")) == 5
 
 
-def test_postponing_an_order_another_sweep_settled_writes_nothing(
+def test_postponing_an_order_that_left_the_index_writes_nothing(
     api: Api, queues: Queues, stack: Stack
 ) -> None:
     order_id = api.create(laptop_order()).body["orderId"]
     queues.deliver("received")
     # Its own client: these calls belong to no function (least privilege ignores them).
     orders = DynamoDispatchLedger(boto3.client("dynamodb"), stack.environment["ORDERS_TABLE"])
-    assert orders.settle_dispatch(order_id) is True
+    assert orders.settle_dispatch(order_id) is False  # the processor's record settled it
 
     orders.postpone_dispatch(order_id, datetime.now(UTC))
 

@@ -18,8 +18,14 @@ def api_event(
     order_id: str | None = None,
     headers: dict[str, str] | None = None,
     query: dict[str, str] | None = None,
+    api_key_id: str = "t2kq8vd1xa",
+    base_path: str = "/test",
 ) -> dict[str, Any]:
-    """An API Gateway proxy event; ``body`` is sent as JSON unless ``raw_body`` is given."""
+    """An API Gateway proxy event; ``body`` is sent as JSON unless ``raw_body`` is given.
+
+    As on API Gateway's own domain, ``requestContext.path`` starts with the stage (``/test``);
+    ``base_path`` gives a custom domain's base path instead, or ``""`` as serverless-offline.
+    """
     text = raw_body if raw_body is not None else (None if body is None else json.dumps(body))
     default_headers = {"Content-Type": "application/json"} if text is not None else {}
     path = resource.replace("{orderId}", order_id or "")
@@ -34,7 +40,12 @@ def api_event(
         if query is None
         else {name: [value] for name, value in query.items()},
         "pathParameters": None if order_id is None else {"orderId": order_id},
-        "requestContext": {"requestId": str(uuid.uuid4()), "stage": "test"},
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "stage": "test",
+            "path": f"{base_path}{path}",
+            "identity": {"apiKeyId": api_key_id, "sourceIp": "198.51.100.7"},
+        },
         "body": text,
         "isBase64Encoded": False,
     }

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from orders.adapters.orders_table.items import serialize
-from orders.adapters.orders_table.schema import DISPATCH_GRACE, DISPATCH_SHARD
+from orders.adapters.orders_table.schema import DISPATCH_SHARD, PENDING, pending_entry_keys
 from orders.domain import documents
 from orders.domain.model import Change, Customer, Device
 from orders.domain.timestamps import format_timestamp
@@ -15,7 +15,7 @@ from orders.domain.timestamps import format_timestamp
 class UpdateExpression:
     """Builds the UpdateExpression of a change: placeholders for every name and value."""
 
-    def __init__(self, change: Change, at: datetime) -> None:
+    def __init__(self, change: Change, at: datetime, grace: timedelta) -> None:
         self.names: dict[str, str] = {}
         self.values: dict[str, Any] = {}
         self.fields = [
@@ -30,17 +30,24 @@ class UpdateExpression:
             self._sets.append(f"{self.name('status')} = {self.value(change.entered.status.value)}")
             history = self.name("history")
             self._sets.append(f"{history} = list_append({history}, {self.value([entry])})")
-            # The new status's message is pending until its processor records it.
-            due = self.name("dispatchDue")
-            due_at = self.value(format_timestamp(at + DISPATCH_GRACE))
-            pending = f"{self.name('pendingDispatch')}.{self.name(change.entered.status.value)}"
-            self._sets.append(f"{pending} = {self.value(entry['at'])}")
-            self._sets.append(f"{due} = if_not_exists({due}, {due_at})")
+            # The new status's message is pending until its processor records it, with the
+            # version this write gives the order (the stored one + 1: the write is blind).
+            entered, version_key, _, _ = pending_entry_keys(change.entered.status.value)
+            pending = self.name(PENDING)
+            self._sets.append(f"{pending}.{self.name(entered)} = {self.value(entry['at'])}")
+            self._sets.append(f"{pending}.{self.name(version_key)} = {version} + {self.value(1)}")
+            # The newest status gets its whole grace: an earlier pending status waits with it
+            # (each is checked against its own last send), never the other way round.
+            due_at = self.value(format_timestamp(at + grace))
+            self._sets.append(f"{self.name('dispatchDue')} = {due_at}")
             self._sets.append(f"{self.name('dispatchShard')} = {self.value(DISPATCH_SHARD)}")
 
     def name(self, attribute: str) -> str:
         """The placeholder of an attribute name."""
         placeholder = f"#{attribute}"
+        if not attribute.isidentifier():  # e.g. "inprocess:version": placeholders are [\w]+
+            known = [name for name, value in self.names.items() if value == attribute]
+            placeholder = known[0] if known else f"#n{len(self.names)}"
         self.names[placeholder] = attribute
         return placeholder
 

@@ -11,15 +11,20 @@ from orders.adapters.orders_table.schema import STATUS_INDEX
 from orders.domain.model import Status
 from orders.usecases.ports import Page
 
+# A position in each listing: the table's key, plus the status index's keys.
+_ALL_FIELDS = frozenset({"orderId"})
+_STATUS_FIELDS = frozenset({"orderId", "status", "createdAt"})
+
 
 class DynamoOrderListing:
     """Lists orders a page at a time; the cost of a page does not grow with the table."""
 
-    def __init__(self, dynamodb: Any, table_name: str) -> None:
+    def __init__(self, dynamodb: Any, table_name: str, cursor_key: str) -> None:
         self._dynamodb = dynamodb
         self._table = table_name
-        # The cursor's check value is keyed by the table so a cursor never crosses tables.
-        self._cursors = CursorCodec(table_name.encode())
+        # Keyed by a value made at deploy time, which no client can know: a cursor cannot be
+        # forged, and never crosses stacks.
+        self._cursors = CursorCodec(cursor_key.encode())
 
     def list_page(self, status: Status | None, limit: int, cursor: str | None) -> Page:
         """One page of orders: by status newest first through the index, otherwise all of them.
@@ -29,7 +34,8 @@ class DynamoOrderListing:
         """
         request: dict[str, Any] = {"TableName": self._table, "Limit": limit + 1}
         if cursor is not None:
-            request["ExclusiveStartKey"] = to_item(self._cursors.decode(cursor, status))
+            fields = _ALL_FIELDS if status is None else _STATUS_FIELDS
+            request["ExclusiveStartKey"] = to_item(self._cursors.decode(cursor, status, fields))
         with unavailable_on_transient_errors():
             if status is None:
                 response = self._dynamodb.scan(**request)

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 STATUS_INDEX = "byStatus"
 DISPATCH_INDEX = "byDispatchDue"
-# Every order with a status message not yet confirmed by its processor carries this partition
-# key (and ``dispatchDue``); the index is sparse, so the sweeper reads only those orders.
+# An order carries this partition key (and ``dispatchDue``) while a status message of it may
+# still need sending: from the write that enters a status until its processor records it (or
+# the sweeper gives up on it). The index is sparse, so the sweeper reads only those orders.
 DISPATCH_SHARD = "pending"
-# A message is normally processed within a second; after this long it is sent again.
-DISPATCH_GRACE = timedelta(minutes=2)
+# ``pendingDispatch`` holds, per status whose message is unconfirmed, when it was entered
+# (``<status>``), the version that entered it, how often it was sent again and when last.
+PENDING = "pendingDispatch"
+
+
+def pending_entry_keys(status: str) -> tuple[str, str, str, str]:
+    """One status's keys in ``pendingDispatch``: entered at, version, resends, last sent."""
+    return status, f"{status}:version", f"{status}:attempts", f"{status}:sentAt"
 
 
 def key(order_id: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -17,7 +17,12 @@ from orders.adapters.orders_table.items import (
     serialize,
     to_item,
 )
-from orders.adapters.orders_table.schema import DISPATCH_GRACE, DISPATCH_SHARD, key
+from orders.adapters.orders_table.schema import (
+    DISPATCH_SHARD,
+    PENDING,
+    key,
+    pending_entry_keys,
+)
 from orders.domain import documents
 from orders.domain.errors import DependencyUnavailable, OrderNotFound
 from orders.domain.model import Change, Guard, Order, Status
@@ -31,17 +36,20 @@ _UNPROCESSED_RETRIES = 5
 class DynamoOrderStore:
     """Guarded writes and consistent reads of orders in one DynamoDB table (key ``orderId``)."""
 
-    def __init__(self, dynamodb: Any, table_name: str) -> None:
+    def __init__(self, dynamodb: Any, table_name: str, grace: timedelta) -> None:
         self._dynamodb = dynamodb
         self._table = table_name
+        # How long a status message may legitimately take before the sweeper sends it again.
+        self._grace = grace
 
     def add(self, order: Order, fingerprint: str | None = None) -> None:
         """Store a new order; raise ``AlreadyExists`` if its id is taken."""
         item = documents.order_to_document(order)
         entered = order.history[-1]
-        item["pendingDispatch"] = {entered.status.value: format_timestamp(entered.at)}
+        at_key, version_key, _, _ = pending_entry_keys(entered.status.value)
+        item[PENDING] = {at_key: format_timestamp(entered.at), version_key: order.version}
         item["dispatchShard"] = DISPATCH_SHARD
-        item["dispatchDue"] = format_timestamp(entered.at + DISPATCH_GRACE)
+        item["dispatchDue"] = format_timestamp(entered.at + self._grace)
         if fingerprint is not None:
             item["requestFingerprint"] = fingerprint
         try:
@@ -82,7 +90,7 @@ class DynamoOrderStore:
 
     def update(self, order_id: str, change: Change, guard: Guard, at: datetime) -> Order:
         """Apply ``change`` if ``guard`` holds, else raise ``ConditionFailed``."""
-        expression = UpdateExpression(change, at)
+        expression = UpdateExpression(change, at, self._grace)
         conditions = ["attribute_exists(orderId)"]
         if guard.expected_version is not None:
             conditions.append(
@@ -122,33 +130,74 @@ class DynamoOrderStore:
     def record_processing(self, order_id: str, status: Status, record: Mapping[str, Any]) -> bool:
         """Record ``processing.<status>`` once; ``False`` if it was already recorded.
 
-        Touches nothing else on the order, so a late record never regresses its status.
+        Touches nothing else on the order, so a late record never regresses its status. The
+        status's pending entry goes with it, and when that entry was all that was pending the
+        order leaves the dispatch index in the same write. The write first assumes the usual
+        entry (entered, version: sent once); if the order holds more, it is written again from
+        what the failed condition returned, so a status pending beside it keeps the index.
         """
+        keys = pending_entry_keys(status.value)
+        recorded, old = self._record(order_id, status, record, keys[:2])
+        if recorded is None:
+            pending = set((old or {}).get(PENDING) or {})
+            alone = tuple(name for name in keys if name in pending)
+            recorded, _ = self._record(
+                order_id, status, record, alone if pending == set(alone) else None
+            )
+        return bool(recorded)
+
+    def _record(
+        self,
+        order_id: str,
+        status: Status,
+        record: Mapping[str, Any],
+        all_pending: Sequence[str] | None,
+    ) -> tuple[bool | None, dict[str, Any] | None]:
+        """Whether it was recorded now (``False``: before; ``None``: ``all_pending`` was wrong).
+
+        ``all_pending``: the keys believed to be everything in ``pendingDispatch``, checked by
+        the condition; when right, the dispatch index keys go too. ``None``: just record.
+        """
+        names = {f"#p{index}": name for index, name in enumerate(pending_entry_keys(status.value))}
+        removed = [f"#pendingDispatch.{placeholder}" for placeholder in names]
+        condition = "attribute_exists(orderId) AND attribute_not_exists(#processing.#status)"
+        values: dict[str, Any] = {":record": serialize(dict(record))}
+        if all_pending is not None:
+            removed += ["dispatchShard", "dispatchDue"]
+            condition += " AND size(#pendingDispatch) = :size"
+            values[":size"] = serialize(len(all_pending))
+            placeholders = {name: placeholder for placeholder, name in names.items()}
+            for name in all_pending:
+                condition += f" AND attribute_exists(#pendingDispatch.{placeholders[name]})"
+        expression = f"SET #processing.#status = :record REMOVE {', '.join(removed)}"
         try:
             with unavailable_on_transient_errors():
                 self._dynamodb.update_item(
                     TableName=self._table,
                     Key=key(order_id),
-                    UpdateExpression="SET #processing.#status = :record "
-                    "REMOVE #pendingDispatch.#status",
-                    ConditionExpression=(
-                        "attribute_exists(orderId) AND attribute_not_exists(#processing.#status)"
-                    ),
+                    UpdateExpression=expression,
+                    ConditionExpression=condition,
                     ExpressionAttributeNames={
                         "#processing": "processing",
-                        "#pendingDispatch": "pendingDispatch",
+                        "#pendingDispatch": PENDING,
                         "#status": status.value,
+                        **names,
                     },
-                    ExpressionAttributeValues={":record": serialize(dict(record))},
+                    ExpressionAttributeValues=values,
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
         except ClientError as error:
             if error_code(error) != "ConditionalCheckFailedException":
                 raise
-            if failed_condition_item(error) is None:
+            old = failed_condition_item(error)
+            if old is None:
                 raise OrderNotFound(order_id) from error
-            return False
-        return True
+            if status.value in (old.get("processing") or {}):
+                return False, old
+            if all_pending is None:  # cannot happen: only processing.<status> can fail it
+                raise
+            return None, old
+        return True, None
 
     def _batch_get(self, keys: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         items: list[Mapping[str, Any]] = []

@@ -27,6 +27,10 @@ def failures(parse: Callable[[Any], object], body: object) -> dict[str, str]:
     return {error.field: error.message for error in refused.value.errors}
 
 
+UNTYPED = "must not contain control, bidirectional or replacement characters"
+SURROGATE = "must be valid UTF-8 text (it holds a lone surrogate)"
+
+
 def with_customer(**fields: object) -> dict[str, Any]:
     return laptop_order(customer={"name": "Lucía Fernández", **fields})
 
@@ -237,7 +241,7 @@ def test_blank_text_is_refused(value: str) -> None:
 @pytest.mark.parametrize("name", ["Lucía\x00Fernández", "Lucía\nFernández", "Lucía\x1bFernández"])
 def test_control_characters_are_refused_in_single_line_text(name: str) -> None:
     assert failures(parse_new_order, with_customer(name=name, email="lucia@example.com")) == {
-        "customer.name": "must not contain control characters"
+        "customer.name": UNTYPED
     }
 
 
@@ -245,8 +249,53 @@ def test_line_breaks_are_allowed_in_the_issue_but_other_control_characters_are_n
     assert parse_new_order(laptop_order(issue="No boot.\r\nFan spins.\tBeeps")).issue == (
         "No boot.\r\nFan spins.\tBeeps"
     )
-    assert failures(parse_new_order, laptop_order(issue="No boot.\x07")) == {
-        "issue": "must not contain control characters"
+    assert failures(parse_new_order, laptop_order(issue="No boot.\x07")) == {"issue": UNTYPED}
+
+
+# Every text field of a create body, as a function from a value to the body that carries it.
+TEXT_FIELDS: dict[str, Callable[[str], dict[str, Any]]] = {
+    "customer.name": lambda v: with_customer(name=v, email="lucia@example.com"),
+    "customer.email": lambda v: with_customer(email=v),
+    "customer.phone": lambda v: with_customer(phone=v),
+    "device.type": lambda v: laptop_order(device={"type": v}),
+    "device.brand": lambda v: with_device(brand=v),
+    "device.model": lambda v: with_device(model=v),
+    "device.serialNumber": lambda v: with_device(serialNumber=v),
+    "issue": lambda v: laptop_order(issue=v),
+}
+
+
+@pytest.mark.parametrize("field", sorted(TEXT_FIELDS))
+@pytest.mark.parametrize("surrogate", ["\ud800", "Lucía \udfff"])
+def test_a_lone_surrogate_is_refused_naming_its_field(field: str, surrogate: str) -> None:
+    assert failures(parse_new_order, TEXT_FIELDS[field](surrogate)) == {field: SURROGATE}
+
+
+@pytest.mark.parametrize("field", sorted(TEXT_FIELDS))
+@pytest.mark.parametrize(
+    "mark",
+    ["\x85", "\x9f", "\u202a", "\u202e", "\u2066", "\u2069", "\ufffd"],
+    ids=["NEL", "APC", "LRE", "RLO", "LRI", "PDI", "replacement"],
+)
+def test_characters_no_person_types_are_refused_in_every_field(field: str, mark: str) -> None:
+    assert failures(parse_new_order, TEXT_FIELDS[field](f"Lucía{mark}2024")) == {field: UNTYPED}
+
+
+def test_a_lone_surrogate_in_a_note_or_an_unknown_field_name_is_named_printably() -> None:
+    assert failures(parse_order_patch, {"status": "inprocess", "note": "ok \ud800"}) == {
+        "note": SURROGATE
+    }
+    assert failures(parse_order_patch, {"sta\ud800tus": "inprocess"}) == {
+        "sta\\ud800tus": "unknown field"
+    }
+
+
+def test_a_note_keeps_its_line_breaks_but_not_a_bidirectional_override() -> None:
+    assert parse_order_patch({"status": "completed", "note": "Screen.\n\tBattery."}).note == (
+        "Screen.\n\tBattery."
+    )
+    assert failures(parse_order_patch, {"status": "completed", "note": "paid \u202e0001"}) == {
+        "note": UNTYPED
     }
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from orders.domain.commands import OrderPatch
-from orders.domain.errors import TransitionNotAllowed
+from orders.domain.errors import TransitionNotAllowed, ValidationFailed
 from orders.domain.model import (
     Customer,
     Guard,
@@ -72,7 +72,11 @@ def test_requesting_a_status_moves_changes_nothing_or_names_the_allowed_next_sta
         )
         assert order.with_change(change, AT).status == requested
     elif expected == NO_CHANGE:
-        assert order.change_for(patch, AT) is None
+        assert order.change_for(patch._replace(note=None), AT) is None
+        # The note would be dropped: there is no status change to keep it on.
+        with pytest.raises(ValidationFailed) as refused:
+            order.change_for(patch, AT)
+        assert [error.field for error in refused.value.errors] == ["note"]
     else:
         with pytest.raises(TransitionNotAllowed) as refused:
             order.change_for(patch, AT)

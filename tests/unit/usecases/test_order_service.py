@@ -143,7 +143,6 @@ def test_changing_a_field_writes_a_new_version_and_routes_nothing() -> None:
         {"issue": "Does not boot after a coffee spill on the keyboard."},
         {
             "status": "inprocess",
-            "note": "Again.",
             "device": {
                 "type": "laptop",
                 "brand": "Lenovo",
@@ -160,6 +159,18 @@ def test_an_update_that_changes_nothing_writes_nothing_and_routes_nothing(
     shop = Shop(stored)
 
     assert shop.update(LUCIA_ID, body) == stored
+    assert shop.orders.writes == 0
+    assert shop.router.messages == []
+
+
+def test_a_note_with_the_status_the_order_already_has_is_refused_and_writes_nothing() -> None:
+    stored = order_in(Status.INPROCESS)
+    shop = Shop(stored)
+
+    with pytest.raises(ValidationFailed) as refused:
+        shop.update(LUCIA_ID, {"status": "inprocess", "note": "Waiting for the new battery."})
+
+    assert [error.field for error in refused.value.errors] == ["note"]
     assert shop.orders.writes == 0
     assert shop.router.messages == []
 

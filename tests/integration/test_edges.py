@@ -1,0 +1,223 @@
+"""The API's edges as an attacker or a deployed stage meets them: clear 4xx, nothing half-done."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+
+import boto3
+import pytest
+
+import handler
+from tests.integration.conftest import Api, Queues
+from tests.support.data import laptop_order
+from tests.support.events import ORDER_ROUTE, LambdaContext, api_event
+from tests.support.stack import Stack
+
+# --- text no person types ---------------------------------------------------------------------
+
+
+def test_a_lone_surrogate_in_a_create_is_400_naming_the_field(api: Api, queues: Queues) -> None:
+    body = json.dumps(laptop_order()).replace('"laptop"', '"lap\\ud800top"')
+
+    response = api.call("POST", "/orders", raw_body=body)
+
+    assert response.status == 400
+    assert response.body["errors"] == [
+        {"field": "device.type", "message": "must be valid UTF-8 text (it holds a lone surrogate)"}
+    ]
+    assert queues.drain("received") == []
+
+
+def test_a_lone_surrogate_in_a_note_is_400_and_leaves_the_order_untouched(
+    api: Api, queues: Queues
+) -> None:
+    order = api.create(laptop_order()).body
+    queues.drain("received")
+
+    response = api.call(
+        "PUT",
+        ORDER_ROUTE,
+        order_id=order["orderId"],
+        raw_body='{"status": "inprocess", "note": "Parts \\ud83d ordered"}',
+    )
+
+    assert response.status == 400
+    assert response.body["errors"][0]["field"] == "note"
+    assert api.get(order["orderId"]).body == order
+    assert queues.drain("inprocess") == []
+
+
+def test_an_unknown_field_named_with_a_lone_surrogate_is_400_and_the_answer_encodes(
+    api: Api,
+) -> None:
+    raw = handler.handle(api_event("POST", "/orders", raw_body='{"\\udc80": 1}'), LambdaContext())
+
+    assert raw["statusCode"] == 400
+    raw["body"].encode("utf-8")  # what API Gateway must do with it
+    assert json.loads(raw["body"])["errors"][0]["field"] == "\\udc80"
+
+
+@pytest.mark.parametrize("mark", ["\\u0085", "\\u202e", "\\u2066", "\\ufffd"])
+def test_characters_no_person_types_are_400(api: Api, mark: str) -> None:
+    body = json.dumps(laptop_order()).replace('"laptop"', f'"lap{mark}top"')
+
+    assert api.call("POST", "/orders", raw_body=body).status == 400
+
+
+# --- notes, preconditions, methods ------------------------------------------------------------
+
+
+def test_a_note_with_the_current_status_is_400_and_the_note_is_not_dropped_silently(
+    api: Api,
+) -> None:
+    order = api.create(laptop_order()).body
+
+    response = api.update(order["orderId"], {"status": "received", "note": "Quote sent by SMS"})
+
+    assert response.status == 400
+    assert response.body["errors"][0]["field"] == "note"
+    assert api.get(order["orderId"]).body == order
+
+
+@pytest.mark.parametrize("tag", ['W/"1"', 'w/"1"'])
+def test_a_weak_if_match_never_matches_the_strong_etag(api: Api, tag: str) -> None:
+    order_id = api.create(laptop_order()).body["orderId"]
+
+    response = api.update(order_id, {"status": "inprocess"}, headers={"If-Match": tag})
+
+    assert response.status == (412 if tag.startswith("W/") else 400)
+    assert api.get(order_id).body["status"] == "received"
+
+
+def test_a_method_a_route_does_not_accept_is_405_with_allow(api: Api) -> None:
+    order_id = "0b8e5f7e-3c1a-4d7e-9a51-2f0e1c6b8d42"
+    collection = handler.handle(api_event("DELETE", "/orders"), LambdaContext())
+    item = handler.handle(api_event("PATCH", ORDER_ROUTE, order_id=order_id), LambdaContext())
+
+    assert (collection["statusCode"], collection["headers"]["Allow"]) == (405, "GET, POST")
+    assert (item["statusCode"], item["headers"]["Allow"]) == (405, "GET, PUT")
+
+
+@pytest.mark.parametrize("body", ['"Tomás"', "3", "[1, 2]", "null", "true"])
+def test_a_json_body_that_is_not_an_object_says_so(api: Api, body: str) -> None:
+    response = api.call("POST", "/orders", raw_body=body)
+
+    assert response.status == 400
+    assert "must be a JSON object" in json.dumps(response.body)
+    assert "not valid UTF-8 JSON" not in response.body["detail"]
+
+
+# --- stored documents -------------------------------------------------------------------------
+
+
+def test_an_order_stored_with_attributes_this_version_does_not_know_still_reads(
+    api: Api, stack: Stack
+) -> None:
+    order = api.create(laptop_order()).body
+    boto3.client("dynamodb").update_item(
+        TableName=stack.environment["ORDERS_TABLE"],
+        Key={"orderId": {"S": order["orderId"]}},
+        UpdateExpression="SET customer.preferredContact = :sms, loyaltyTier = :gold, "
+        "device.colour = :red",
+        ExpressionAttributeValues={
+            ":sms": {"S": "sms"},
+            ":gold": {"S": "gold"},
+            ":red": {"S": "red"},
+        },
+    )
+
+    fetched = api.get(order["orderId"])
+    listed = api.list()
+    updated = api.update(order["orderId"], {"status": "inprocess"})
+
+    assert fetched.status == 200
+    assert fetched.body["customer"] == order["customer"]
+    assert [item["orderId"] for item in listed.body["items"]] == [order["orderId"]]
+    assert updated.status == 200
+
+
+# --- deployed stage: Location and the caller --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("base_path", "expected_prefix"),
+    [("/prod", "/prod"), ("/repairs/v1", "/repairs/v1"), ("", "")],
+    ids=["API Gateway's domain with its stage", "custom domain base path", "offline or root"],
+)
+def test_location_is_the_url_the_client_reached_the_api_by(
+    api: Api, base_path: str, expected_prefix: str
+) -> None:
+    response = api.create(laptop_order(), base_path=base_path)
+
+    assert response.headers["Location"] == f"{expected_prefix}/orders/{response.body['orderId']}"
+
+
+def test_two_callers_with_the_same_idempotency_key_get_their_own_orders(api: Api) -> None:
+    key = {"Idempotency-Key": "receipt-0042"}
+    first_shop = api.create(laptop_order(), headers=key, api_key_id="a1b2c3d4e5")
+    other_shop = api.create(
+        laptop_order(issue="Battery swells"), headers=key, api_key_id="z9y8x7w6v5"
+    )
+    first_again = api.create(laptop_order(), headers=key, api_key_id="a1b2c3d4e5")
+
+    assert (first_shop.status, other_shop.status) == (201, 201)
+    assert other_shop.body["orderId"] != first_shop.body["orderId"]
+    assert other_shop.body["issue"] == "Battery swells"
+    assert "Idempotent-Replayed" not in other_shop.headers
+    assert first_again.body["orderId"] == first_shop.body["orderId"]
+    assert first_again.headers["Idempotent-Replayed"] == "true"
+
+
+# --- cursors ----------------------------------------------------------------------------------
+
+
+def forge(payload: object, secret: bytes) -> str:
+    """A cursor made as the service makes them, from any payload, with the key ``secret``."""
+    text = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+    key = hashlib.blake2b(secret, digest_size=16).digest()
+    check = hashlib.blake2b(text, key=key, digest_size=12).digest()
+    return base64.urlsafe_b64encode(text + check).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        [1, 2],
+        "k",
+        None,
+        {"s": "received"},
+        {"s": "received", "k": None},
+        {"s": "received", "k": ["orderId"]},
+        {"s": "received", "k": {"orderId": 7, "status": "received", "createdAt": "x"}},
+        {"s": "received", "k": {"orderId": {"S": "x"}, "status": "received", "createdAt": "x"}},
+        {"s": "received", "k": {"orderId": "x"}},
+        {"s": "received", "k": {"orderId": "x", "status": "canceled", "createdAt": "x"}},
+        {"s": None, "k": {"orderId": "x", "extra": "y"}},
+        {"s": ["received"], "k": {"orderId": "x"}},
+    ],
+)
+def test_a_forged_cursor_with_the_right_check_value_is_400_not_500(
+    api: Api, stack: Stack, payload: object
+) -> None:
+    # Even someone who learnt the cursor key gets a 400, whatever the payload.
+    secret = stack.environment["CURSOR_KEY"].encode()
+    status = "received" if isinstance(payload, dict) and payload.get("s") else None
+
+    response = api.list(**({"status": status} if status else {}), cursor=forge(payload, secret))
+
+    assert response.status == 400
+    assert response.body["type"] == "urn:orders:problem:invalid-cursor"
+
+
+def test_a_cursor_keyed_by_the_public_table_name_is_refused(api: Api, stack: Stack) -> None:
+    api.create(laptop_order())
+    order_id = api.list().body["items"][0]["orderId"]
+    payload = {"s": None, "k": {"orderId": order_id}}
+
+    forged = api.list(cursor=forge(payload, stack.environment["ORDERS_TABLE"].encode()))
+    genuine = api.list(cursor=forge(payload, stack.environment["CURSOR_KEY"].encode()))
+
+    assert forged.status == 400
+    assert genuine.status == 200
