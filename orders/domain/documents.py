@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from orders.domain.commands import NewOrder
-from orders.domain.model import Customer, Device, HistoryEntry, Order, Priority, Status
+from orders.domain.model import Customer, Device, HistoryEntry, Language, Order, Priority, Status
 from orders.domain.timestamps import format_timestamp, parse_timestamp
 
 
@@ -37,7 +37,7 @@ def order_from_document(document: Mapping[str, Any]) -> Order:
         order_id=document["orderId"],
         status=Status(document["status"]),
         version=int(document["version"]),
-        customer=Customer(**_without_none(document["customer"])),
+        customer=customer_from_document(document["customer"]),
         device=Device(
             type=document["device"]["type"],
             brand=document["device"].get("brand"),
@@ -70,7 +70,25 @@ def new_order_to_document(new: NewOrder) -> dict[str, Any]:
 
 
 def customer_to_document(customer: Customer) -> dict[str, str]:
-    return _without_none({"name": customer.name, "email": customer.email, "phone": customer.phone})
+    return _without_none(
+        {
+            "name": customer.name,
+            "email": customer.email,
+            "phone": customer.phone,
+            "language": None if customer.language is None else customer.language.value,
+        }
+    )
+
+
+def customer_from_document(document: Mapping[str, Any]) -> Customer:
+    """The customer from its document (orders stored before ``language`` existed have none)."""
+    language = document.get("language")
+    return Customer(
+        name=document["name"],
+        email=document.get("email"),
+        phone=document.get("phone"),
+        language=None if language is None else Language(language),
+    )
 
 
 def device_to_document(device: Device) -> dict[str, str]:

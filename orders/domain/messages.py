@@ -1,4 +1,4 @@
-"""The status message: what goes on a status queue each time an order enters that status."""
+"""The status message (on a status queue each time an order enters a status) and the order event."""
 
 from __future__ import annotations
 
@@ -54,3 +54,26 @@ class StatusMessage(NamedTuple):
         if type(message.version) is not int or message.version < 1:
             raise MalformedMessage("version must be a positive integer")
         return message
+
+
+class OrderEvent(NamedTuple):
+    """For integrations: an order's status was processed. Ids, status, version and times only."""
+
+    order_id: str
+    status: Status
+    version: int
+    occurred_at: datetime
+    processed_at: datetime
+
+    def to_json(self) -> str:
+        """The event's body; it names no customer (no name, email or phone)."""
+        return json.dumps(
+            {
+                "type": "order.status-processed",
+                "orderId": self.order_id,
+                "status": self.status.value,
+                "version": self.version,
+                "occurredAt": format_timestamp(self.occurred_at),
+                "processedAt": format_timestamp(self.processed_at),
+            }
+        )

@@ -36,6 +36,7 @@ MOTO_UNSUPPORTED_TYPES = {
     "AWS::CloudWatch::Alarm",
     "AWS::SNS::Subscription",
     "AWS::Lambda::EventInvokeConfig",
+    "AWS::SES::EmailIdentity",  # the local stack and the tests apply it through the SES API
 }
 
 

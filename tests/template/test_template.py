@@ -22,6 +22,8 @@ Resources = dict[str, dict[str, Any]]
 # Allowed statements with a wildcard, each with the reason AWS gives it.
 KEY_POLICY_RESOURCE = "in a key policy, Resource '*' means the key itself (AWS requires it)"
 KEY_POLICY_ACCOUNT = "the account's kms:* statement of AWS's default key policy keeps it manageable"
+SMS_TO_PHONE_NUMBERS = "an SMS goes to a phone number, which has no ARN to name"
+SMS_ACTIONS = ["sns:Publish", "sns:CheckIfPhoneNumberIsOptedOut"]
 
 
 @pytest.fixture(scope="module")
@@ -279,6 +281,9 @@ def policy_statements(resources: Resources) -> Iterator[tuple[str, str, dict[str
 
 def wildcard_exemption(resource_type: str, statement: dict[str, Any], part: str) -> str | None:
     """Why AWS needs this wildcard, or None if nothing does."""
+    if resource_type == "AWS::IAM::Role" and part == "Resource":
+        sms = statement.get("Sid") == "SmsToPhoneNumbers" and statement["Action"] == SMS_ACTIONS
+        return SMS_TO_PHONE_NUMBERS if sms else None
     if resource_type != "AWS::KMS::Key":
         return None
     if part == "Resource":
