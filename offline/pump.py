@@ -25,6 +25,8 @@ from typing import Any
 import boto3
 import yaml
 
+from offline.sent import show_sent_messages
+
 ROOT = Path(__file__).resolve().parents[1]
 logger = logging.getLogger("offline.pump")
 
@@ -225,6 +227,7 @@ def main() -> None:
     console.setFormatter(logging.Formatter("%(message)s"))
     logger.addHandler(console)
     logger.setLevel(logging.INFO)
+    show_sent_messages()
     queue_urls = json.loads(args.queues)
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
