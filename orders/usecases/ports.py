@@ -72,6 +72,7 @@ class OrderStore(Protocol):
     def record_processing(
         self, order_id: str, status: Status, record: Mapping[str, Any]
     ) -> bool: ...
+    def record_many(self, status: Status, records: Mapping[str, Mapping[str, Any]]) -> set[str]: ...
 
 
 class OrderListing(Protocol):

@@ -13,11 +13,11 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from orders.domain.contacts import e164, mask_email, mask_phone
 from orders.domain.customer_messages import Channel, message_for
-from orders.domain.errors import DependencyUnavailable, OrderNotFound
+from orders.domain.errors import DependencyUnavailable
 from orders.domain.messages import OrderEvent, StatusMessage
 from orders.domain.model import Language, Order, Status
 from orders.domain.timestamps import format_timestamp, utc_now
@@ -155,47 +155,51 @@ class StatusProcessor:
         ]
         published = self._events.publish(events) if events else PublishOutcome()
         done: dict[str, RecordOutcome] = {}
+        told: dict[str, Delivery] = {}
+        records: dict[str, dict[str, Any]] = {}
         for index, (order, message) in enumerate(pending):
             event_id = published.published.get(index)
             if event_id is None:
                 done[order.order_id] = RecordOutcome(Result.RETRY)
                 continue
             delivery = self._deliver(order)
-            done[order.order_id] = self._record(order, message, event_id, delivery, now)
+            if delivery.transient:
+                logger.warning(
+                    "delivery failed, will retry: %s",
+                    delivery.reason,
+                    extra=self._log_fields(order.order_id, delivery),
+                )
+                done[order.order_id] = RecordOutcome(Result.RETRY, delivery.channel)
+                continue
+            told[order.order_id] = delivery
+            records[order.order_id] = {
+                "processedAt": format_timestamp(now),
+                "version": message.version,
+                "eventId": event_id,
+                **delivery.record(),
+            }
+        # Every record in one write when it can: the customers are already told.
+        unrecorded = self._orders.record_many(self._status, records) if records else set()
+        for order_id, delivery in told.items():
+            if order_id in unrecorded:
+                done[order_id] = RecordOutcome(Result.RETRY, delivery.channel)
+                continue
+            result = Result.SENT if delivery.message_id is not None else Result.NOT_DELIVERED
+            fields = self._log_fields(order_id, delivery)
+            logger.info("order processed", extra={**fields, "result": result.value})
+            done[order_id] = RecordOutcome(result, delivery.channel)
         return done
 
-    def _record(
-        self,
-        order: Order,
-        message: StatusMessage,
-        event_id: str,
-        delivery: Delivery,
-        now: datetime,
-    ) -> RecordOutcome:
-        extra = {
-            "orderId": order.order_id,
+    def _log_fields(self, order_id: str, delivery: Delivery) -> dict[str, str | None]:
+        """What a log line says of one record: never the address or number, only masked."""
+        return {
+            "orderId": order_id,
             "status": self._status.value,
             "channel": delivery.channel.value,
             "destination": delivery.destination,
             "subject": delivery.subject,
+            "reason": delivery.reason,
         }
-        if delivery.transient:
-            logger.warning("delivery failed, will retry: %s", delivery.reason, extra=extra)
-            return RecordOutcome(Result.RETRY, delivery.channel)
-        record = {
-            "processedAt": format_timestamp(now),
-            "version": message.version,
-            "eventId": event_id,
-            **delivery.record(),
-        }
-        try:
-            self._orders.record_processing(order.order_id, self._status, record)
-        except (OrderNotFound, DependencyUnavailable):
-            return RecordOutcome(Result.RETRY, delivery.channel)
-        result = Result.SENT if delivery.message_id is not None else Result.NOT_DELIVERED
-        extra |= {"result": result.value, "reason": delivery.reason}
-        logger.info("order processed", extra=extra)
-        return RecordOutcome(result, delivery.channel)
 
     def _deliver(self, order: Order) -> Delivery:
         customer = order.customer

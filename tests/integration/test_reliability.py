@@ -277,6 +277,59 @@ def test_a_rejected_address_is_recorded_and_not_retried(
     assert "messageId" not in record
 
 
+def test_a_throttled_batch_record_falls_back_to_one_write_per_order_and_loses_none(
+    api: Api, queues: Queues, inbox: Inbox
+) -> None:
+    order_ids = [api.create(laptop_order()).body["orderId"] for _ in range(3)]
+    bodies = [m["Body"] for m in queues.drain("received")]
+    inject("dynamodb", "TransactWriteItems", "ThrottlingException")
+
+    result = processors.handle_received(sqs_event(*bodies), None)
+
+    assert result == {"batchItemFailures": []}
+    assert all("received" in api.get(order_id).body["processing"] for order_id in order_ids)
+    assert len(inbox.emails()) == 3
+
+
+def test_one_order_recorded_meanwhile_does_not_fail_the_rest_of_the_batch(
+    api: Api, queues: Queues, stack: Stack
+) -> None:
+    first, second = (api.create(laptop_order()).body["orderId"] for _ in range(2))
+    bodies = [m["Body"] for m in queues.drain("received")]
+    raced = []
+
+    def racing_delivery_records_the_first(**_: Any) -> None:
+        # Between this batch's read and its write, another delivery records the first order.
+        if not raced:
+            raced.append(first)
+            boto3.client("dynamodb").update_item(
+                TableName=stack.environment["ORDERS_TABLE"],
+                Key={"orderId": {"S": first}},
+                UpdateExpression="SET #p.#s = :record",
+                ExpressionAttributeNames={"#p": "processing", "#s": "received"},
+                ExpressionAttributeValues={
+                    ":record": {
+                        "M": {
+                            "processedAt": {"S": "2026-11-29T10:00:00.000Z"},
+                            "version": {"N": "1"},
+                        }
+                    }
+                },
+            )
+
+    clients.client("dynamodb").meta.events.register(
+        "before-call.dynamodb.TransactWriteItems", racing_delivery_records_the_first
+    )
+
+    result = processors.handle_received(sqs_event(*bodies), None)
+
+    assert result == {"batchItemFailures": []}
+    assert raced == [first]
+    raced_record = {"processedAt": "2026-11-29T10:00:00.000Z", "version": 1}
+    assert api.get(first).body["processing"]["received"] == raced_record  # kept, not overwritten
+    assert api.get(second).body["processing"]["received"]["channel"] == "email"
+
+
 def test_a_failed_record_write_is_retried_without_regressing_anything(
     api: Api, queues: Queues
 ) -> None:

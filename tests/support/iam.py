@@ -18,6 +18,9 @@ PLATFORM_ACTIONS = {
 EVENT_SOURCE_ACTIONS = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
 # API operations authorised by another action's name.
 _ACTION_OF_OPERATION = {
+    # A transaction is authorised per item, by the action of each write it holds (all ours
+    # are updates).
+    "dynamodb:TransactWriteItems": "dynamodb:UpdateItem",
     "sns:PublishBatch": "sns:Publish",
     "sqs:SendMessageBatch": "sqs:SendMessage",
 }

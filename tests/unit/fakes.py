@@ -63,6 +63,15 @@ class FakeOrderRepository:
         self.writes += 1
         return True
 
+    def record_many(self, status: Status, records: Mapping[str, Mapping[str, Any]]) -> set[str]:
+        unrecorded = set()
+        for order_id, record in records.items():
+            try:
+                self.record_processing(order_id, status, record)
+            except OrderNotFound:
+                unrecorded.add(order_id)
+        return unrecorded
+
     def list_page(self, status: Status | None, limit: int, cursor: str | None) -> Page:
         matching = sorted(
             (o for o in self.orders.values() if status is None or o.status == status),

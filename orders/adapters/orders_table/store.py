@@ -127,19 +127,7 @@ class DynamoOrderStore:
         try:
             with unavailable_on_transient_errors():
                 self._dynamodb.update_item(
-                    TableName=self._table,
-                    Key=key(order_id),
-                    UpdateExpression="SET #processing.#status = :record "
-                    "REMOVE #pendingDispatch.#status",
-                    ConditionExpression=(
-                        "attribute_exists(orderId) AND attribute_not_exists(#processing.#status)"
-                    ),
-                    ExpressionAttributeNames={
-                        "#processing": "processing",
-                        "#pendingDispatch": "pendingDispatch",
-                        "#status": status.value,
-                    },
-                    ExpressionAttributeValues={":record": serialize(dict(record))},
+                    **self._record_update(order_id, status, record),
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
         except ClientError as error:
@@ -149,6 +137,50 @@ class DynamoOrderStore:
                 raise OrderNotFound(order_id) from error
             return False
         return True
+
+    def record_many(self, status: Status, records: Mapping[str, Mapping[str, Any]]) -> set[str]:
+        """Record ``processing.<status>`` of several orders; the ids left unrecorded (to retry).
+
+        One ``TransactWriteItems`` for the lot (one round trip instead of one per order). If it
+        does not apply (an order already recorded by a racing delivery, a conflicting write,
+        throttling), each record is written on its own, so one order never fails another.
+        """
+        if len(records) > 1:
+            updates = [
+                {"Update": self._record_update(order_id, status, record)}
+                for order_id, record in records.items()
+            ]
+            try:
+                with unavailable_on_transient_errors():
+                    self._dynamodb.transact_write_items(TransactItems=updates)
+                return set()
+            except (ClientError, DependencyUnavailable):
+                pass  # one by one, below: each record succeeds or fails alone
+        unrecorded: set[str] = set()
+        for order_id, record in records.items():
+            try:
+                self.record_processing(order_id, status, record)
+            except (OrderNotFound, DependencyUnavailable):
+                unrecorded.add(order_id)
+        return unrecorded
+
+    def _record_update(
+        self, order_id: str, status: Status, record: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        return {
+            "TableName": self._table,
+            "Key": key(order_id),
+            "UpdateExpression": "SET #processing.#status = :record REMOVE #pendingDispatch.#status",
+            "ConditionExpression": (
+                "attribute_exists(orderId) AND attribute_not_exists(#processing.#status)"
+            ),
+            "ExpressionAttributeNames": {
+                "#processing": "processing",
+                "#pendingDispatch": "pendingDispatch",
+                "#status": status.value,
+            },
+            "ExpressionAttributeValues": {":record": serialize(dict(record))},
+        }
 
     def _batch_get(self, keys: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         items: list[Mapping[str, Any]] = []
