@@ -71,7 +71,8 @@ def _process(status: Status, event: Any) -> dict[str, Any]:
             logger.error("malformed message: %s", error, extra={"messageId": delivery_id})
             failed.append(delivery_id)
     try:
-        failed.extend(bootstrap.status_processor(status).process(deliveries))
+        outcomes = bootstrap.status_processor(status).process(deliveries)
+        failed.extend(delivery for delivery, outcome in outcomes.items() if outcome.failed)
     except Exception:  # retry the batch's records rather than lose them
         logger.exception("batch failed", extra={"status": status.value})
         failed.extend(deliveries)

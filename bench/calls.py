@@ -41,6 +41,7 @@ TARGETS = {
     "processor, batch of 1": Target(2, per_record=True),
     "processor, batch of 10": Target(2, per_record=True),
     "processor, batch of 10 redelivered": Target(2, per_record=True),
+    "processor, batch of 1, SMS customer": Target(2, per_record=True),
 }
 
 
@@ -119,6 +120,8 @@ def measure(template: dict[str, Any]) -> list[dict[str, Any]]:
             lambda: processors.handle_received(event, LambdaContext()),
             records=10,
         )
+        api("POST", "/orders", body=laptop_order(customer={"name": "Kwame", "phone": "600111333"}))
+        run("processor, batch of 1, SMS customer", lambda: deliver(1), records=1)
         return rows
 
 

@@ -39,7 +39,7 @@ FAKE_AWS = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
 }
-SERVICES = ("dynamodb", "sqs", "sns")
+SERVICES = ("dynamodb", "sqs", "sns", "sesv2")
 # The statuses an order passes through on its way to each status.
 _PATHS = {
     Status.RECEIVED: (),
@@ -144,7 +144,12 @@ def moto_server(template: dict[str, Any]) -> Iterator[MotoServer]:
     try:
         _wait_for_port(port, process)
         url = f"http://127.0.0.1:{port}"
-        stack = create_data_stack(emulator_client(url, "cloudformation"), template, "orders-bench")
+        stack = create_data_stack(
+            emulator_client(url, "cloudformation"),
+            template,
+            "orders-bench",
+            sesv2=emulator_client(url, "sesv2"),
+        )
         yield MotoServer(url, stack, process)
     finally:
         process.send_signal(signal.SIGTERM)
@@ -181,8 +186,11 @@ def order_in(status: Status, created_at: datetime, *, processed: bool = True) ->
     processing = {
         entry.status: {
             "processedAt": format_timestamp(entry.at + timedelta(milliseconds=60)),
-            "notificationId": str(uuid.uuid4()),
             "version": index + 1,
+            "eventId": str(uuid.uuid4()),
+            "channel": "email",
+            "destination": "l***@example.com",
+            "messageId": str(uuid.uuid4()),
         }
         for index, entry in enumerate(order.history)
     }

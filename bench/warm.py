@@ -27,7 +27,8 @@ _QUEUES = "https://sqs.us-east-1.amazonaws.com/123456789012/orders-bench-"
 _VARIABLES = {
     "ORDERS_TABLE": _TABLE,
     **{f"{status.upper()}_QUEUE_URL": f"{_QUEUES}{status.value}" for status in Status},
-    "NOTIFICATIONS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:orders-bench-notifications",
+    "ORDER_EVENTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:orders-bench-order-events",
+    "SENDER_EMAIL": "orders@yourshop.example",
     "METRICS_NAMESPACE": "Orders/bench",
     # Nothing listens there: a call the stubs did not answer fails instead of leaving the box.
     "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
@@ -123,7 +124,9 @@ def _queue(scenario: Scenario, stubbers: dict[str, Stubber], times: int) -> None
 
 
 def _service_of(method: str) -> str:
-    return {"send_message": "sqs", "publish_batch": "sns"}.get(method, "dynamodb")
+    return {"send_message": "sqs", "publish_batch": "sns", "send_email": "sesv2"}.get(
+        method, "dynamodb"
+    )
 
 
 def _scenarios() -> list[Scenario]:
@@ -177,7 +180,8 @@ def _scenarios() -> list[Scenario]:
                         "Failed": [],
                     },
                 ),
-                *[("update_item", {}) for _ in batch],
+                *[("send_email", {"MessageId": str(uuid.uuid4())}) for _ in batch],
+                ("transact_write_items", {}),
             ],
             TARGET_BATCH,
         ),

@@ -26,10 +26,13 @@ API_CLUSTER = "API"
 TABLE_CLUSTER = "Orders table"
 STATUS_CLUSTER = "per status: queue, DLQ, processor"
 RECOVERY_CLUSTER = "dispatch recovery"
-NOTIFY_CLUSTER = "notifications & alarms"
+NOTIFY_CLUSTER = "customers, order events & alarms"
 
 Resources = Mapping[str, Mapping[str, Any]]
 _SUB_ARN = re.compile(r"\$\{(\w+)\.Arn\}(?:/index/(\w+))?")
+_SUB_IDENTITY = re.compile(r".*:identity/\$\{(\w+)\}")
+# An SMS goes to a phone number, which has no ARN: the roles name it "*" (one statement).
+SMS_KEY = "sms"
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,13 @@ def picture(template: Mapping[str, Any]) -> Picture:
         label = topic["Properties"]["TopicName"].replace(f"-{stage}-", "-<stage>-")
         nodes.append(Node(topic_id, "topic", f"SNS topic\n{label}", (NOTIFY_CLUSTER,)))
 
+    for identity_id, identity in _of_type(resources, "AWS::SES::EmailIdentity").items():
+        sender = identity["Properties"]["EmailIdentity"]
+        label = f"SES identity\n{sender}\n(email to customers)"
+        nodes.append(Node(identity_id, "ses", label, (NOTIFY_CLUSTER,)))
+    if any(_grants_sms(resources[_ref(f["Properties"]["Role"])]) for f in functions.values()):
+        nodes.append(Node(SMS_KEY, "sms", "SNS SMS\n(customers' phones)", (NOTIFY_CLUSTER,)))
+
     alarms = _of_type(resources, "AWS::CloudWatch::Alarm")
     if alarms:
         label = f"{len(alarms)} CloudWatch alarms\n5xx, errors, throttles,\nqueue age, DLQs"
@@ -169,9 +179,11 @@ def draw(shown: Picture, output: Path = OUTPUT) -> Path:
     from diagrams import Edge as Arrow
     from diagrams.aws.compute import LambdaFunction
     from diagrams.aws.database import DynamodbGSI, DynamodbTable
+    from diagrams.aws.engagement import SimpleEmailServiceSes
     from diagrams.aws.general import Users
     from diagrams.aws.integration import (
         EventbridgeRule,
+        SimpleNotificationServiceSns,
         SimpleNotificationServiceSnsEmailNotification,
         SimpleNotificationServiceSnsTopic,
         SimpleQueueServiceSqsQueue,
@@ -191,6 +203,8 @@ def draw(shown: Picture, output: Path = OUTPUT) -> Path:
         "topic": SimpleNotificationServiceSnsTopic,
         "alarms": CloudwatchAlarm,
         "email": SimpleNotificationServiceSnsEmailNotification,
+        "ses": SimpleEmailServiceSes,
+        "sms": SimpleNotificationServiceSns,
     }
     graph = {
         "splines": "spline",
@@ -241,7 +255,7 @@ def draw(shown: Picture, output: Path = OUTPUT) -> Path:
 
 # Left to right: who calls, what is stored, where it is routed, who processes, who is told.
 _COLUMNS = {"client": 0, "api": 1, "schedule": 1, "table": 3, "index": 3, "queue": 4, "dlq": 5}
-_COLUMNS |= {"alarms": 5, "topic": 6, "email": 7}
+_COLUMNS |= {"alarms": 5, "topic": 6, "ses": 6, "sms": 6, "email": 7}
 
 
 def _column(node: Node) -> int:
@@ -271,11 +285,24 @@ def _permitted_calls(
         yield Edge(name, target, ", ".join(dict.fromkeys(names)))
 
 
+def _grants_sms(role: Mapping[str, Any]) -> bool:
+    return any(
+        statement["Resource"] == "*" and "sns:Publish" in _listed(statement["Action"])
+        for policy in role["Properties"].get("Policies", [])
+        for statement in policy["PolicyDocument"]["Statement"]
+    )
+
+
 def _resource_key(resource: Any) -> str | None:
-    """The node a policy's resource names: a logical id, or a table's index."""
+    """The node a policy's resource names: a logical id, a table's index, or SMS ("*")."""
+    if resource == "*":
+        return SMS_KEY
     if isinstance(resource, Mapping) and "Fn::Sub" in resource:
         text = resource["Fn::Sub"]
-        match = _SUB_ARN.fullmatch(text if isinstance(text, str) else text[0])
+        text = text if isinstance(text, str) else text[0]
+        if identity := _SUB_IDENTITY.fullmatch(text):
+            return identity[1]
+        match = _SUB_ARN.fullmatch(text)
         if match is None:
             return None
         return _index_key(match[1], match[2]) if match[2] else match[1]

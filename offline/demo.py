@@ -31,7 +31,7 @@ ORDERS = {
         "issue": "Cracked screen, touch does not respond in the lower half.",
     },
     "tablet": {
-        "customer": {"name": "Aiko Tanaka", "email": "aiko@example.com"},
+        "customer": {"name": "Aiko Tanaka", "email": "aiko@example.com", "language": "en"},
         "device": {"type": "tablet", "brand": "Apple", "model": "iPad Air"},
         "issue": "Battery drains from full in two hours.",
     },
@@ -69,7 +69,7 @@ def timeline(order: dict[str, Any]) -> list[str]:
         processed = order["processing"].get(entry["status"])
         done = (
             f"processed +{(_time(processed['processedAt']) - at).total_seconds():.2f} s, "
-            "customer notified"
+            + told(processed)
             if processed
             else "waiting for its processor"
         )
@@ -77,6 +77,14 @@ def timeline(order: dict[str, Any]) -> list[str]:
         offset = (at - entered_first).total_seconds()
         lines.append(f"    {entry['status']:<10} at +{offset:5.2f} s   {done}{note}")
     return lines
+
+
+def told(processed: dict[str, Any]) -> str:
+    """How the customer heard of it: ``emailed l***@example.com``, or why they did not."""
+    if "messageId" in processed:
+        verb = {"email": "emailed", "sms": "texted"}[processed["channel"]]
+        return f"{verb} {processed['destination']}"
+    return f"not told: {processed.get('reason')}"
 
 
 def _time(text: str) -> datetime:

@@ -3,6 +3,11 @@
 moto serves requests on threads and does not apply a conditional write atomically, so two racing
 updates could both pass their condition. Real DynamoDB applies each write to an item atomically;
 one lock around moto's write methods gives the emulator the same guarantee.
+
+moto's ``TransactWriteItems`` deep-copies every table it touches, whole, to roll back a canceled
+transaction: with the lock held, a processor's batch record took 90 ms at 200 orders and a
+second at 1,000, and every other write waited. The emulator backs up only the items a
+transaction names, and restores those.
 """
 
 from __future__ import annotations
@@ -47,6 +52,52 @@ def serialize_dynamodb_writes() -> Callable[[], None]:
     return undo
 
 
+def back_up_only_the_items_a_transaction_touches() -> Callable[[], None]:
+    """Make moto roll back a canceled transaction from its items; return the undo function.
+
+    Must be applied before ``serialize_dynamodb_writes``, so that the whole transaction, its
+    backups and its rollback, runs under the one write lock.
+    """
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+
+    original = DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        backups = [_backup(self, next(iter(entry.values()))) for entry in transact_items]
+        setattr(Table, "__deepcopy__", lambda table, memo: table)  # noqa: B010
+        try:
+            original(self, transact_items)
+        except Exception:
+            for table_name, key, attributes in backups:
+                if attributes is not None:
+                    self.put_item(table_name, attributes)
+                elif self.get_item(table_name, key) is not None:
+                    self.delete_item(table_name, key)
+            raise
+        finally:
+            delattr(Table, "__deepcopy__")
+
+    setattr(DynamoDBBackend, "transact_write_items", transact_write_items)  # noqa: B010
+
+    def undo() -> None:
+        setattr(DynamoDBBackend, "transact_write_items", original)  # noqa: B010
+
+    return undo
+
+
+def _backup(backend: Any, operation: dict[str, Any]) -> tuple[str, dict[str, Any], Any]:
+    """(table, key, the item's attributes or ``None``) of the item one operation names."""
+    table = backend.get_table(operation["TableName"])
+    key = operation.get("Key") or {
+        name: operation["Item"][name]
+        for name in (table.hash_key_attr, table.range_key_attr)
+        if name is not None
+    }
+    item = backend.get_item(operation["TableName"], key)
+    return operation["TableName"], key, None if item is None else item.to_json()["Attributes"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=4566)
@@ -55,6 +106,7 @@ def main() -> None:
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+    back_up_only_the_items_a_transaction_touches()
     serialize_dynamodb_writes()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     stopped = threading.Event()

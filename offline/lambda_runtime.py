@@ -83,10 +83,12 @@ def quiet_service_logs(verbose: bool) -> RequestIdStamp:
     """Keep the service's INFO lines for ``verbose`` only; stamp request ids on what remains."""
     stamp = RequestIdStamp()
     service = logging.getLogger("orders")
-    if not verbose:
-        service.setLevel(logging.WARNING)
     for handler in service.handlers or logging.getLogger().handlers:
         handler.addFilter(stamp)
+        # The handlers, not the logger: INFO records are still made, for whatever reads them
+        # on the console (the pump's [mail] and [sms] lines).
+        if not verbose:
+            handler.setLevel(logging.WARNING)
     return stamp
 
 

@@ -29,6 +29,7 @@ from offline.definition import (
     schedules,
     subscriptions,
 )
+from offline.sent import show_sent_messages
 from offline.lambda_runtime import LambdaContext, RequestIdStamp, load_handler, quiet_service_logs
 
 __all__ = ["QueueWorker", "Subscription", "subscriptions"]
@@ -263,6 +264,7 @@ def main() -> None:
     console.setFormatter(logging.Formatter("%(message)s"))
     logger.addHandler(console)
     logger.setLevel(logging.INFO)
+    show_sent_messages()
     queue_urls = json.loads(args.queues)
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -210,14 +210,15 @@ def start(args: argparse.Namespace, supervisor: Supervisor) -> tuple[str, str]:
         environment,
     )
     _wait_for_port(args.emulator_port, "emulator", supervisor)
-    cloudformation = boto3.client(
-        "cloudformation",
-        endpoint_url=emulator_url,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
+    emulator = boto3.session.Session(
+        region_name="us-east-1", aws_access_key_id="local", aws_secret_access_key="local"
     )
-    stack = create_data_stack(cloudformation, template, "orders-local")
+    stack = create_data_stack(
+        emulator.client("cloudformation", endpoint_url=emulator_url),
+        template,
+        "orders-local",
+        sesv2=emulator.client("sesv2", endpoint_url=emulator_url),
+    )
     say(f"[stack] created {len(stack.physical_ids)} resources from the local template")
     verbose = ["--verbose"] if args.verbose else []
     gateway = [sys.executable, "-m", "offline.gateway", "--port", str(args.http_port)]

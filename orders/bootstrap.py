@@ -6,12 +6,14 @@ import functools
 
 from orders.adapters.clients import client, session
 from orders.adapters.config import Settings
+from orders.adapters.email import SesEmailSender
+from orders.adapters.order_events import SnsOrderEvents
 from orders.adapters.metrics import EmfMetrics
 from orders.adapters.orders_table.dispatch import DynamoDispatchLedger
 from orders.adapters.orders_table.listing import DynamoOrderListing
 from orders.adapters.orders_table.store import DynamoOrderStore
+from orders.adapters.sms import SnsSmsSender
 from orders.adapters.status_queues import SqsStatusQueues
-from orders.adapters.topic import SnsNotifier
 from orders.domain.model import Status
 from orders.usecases.dispatch_sweep import DispatchSweeper
 from orders.usecases.order_service import OrderService
@@ -38,11 +40,14 @@ def order_service() -> OrderService:
 
 @functools.cache
 def status_processor(status: Status) -> StatusProcessor:
-    """The processor of one status queue, backed by the Orders table and the topic."""
+    """The processor of one status queue: the Orders table, the events topic, SES and SNS SMS."""
     return StatusProcessor(
         status,
         DynamoOrderStore(client("dynamodb"), settings().orders_table, settings().dispatch_grace),
-        SnsNotifier(client("sns"), settings().notifications_topic_arn),
+        SnsOrderEvents(client("sns"), settings().order_events_topic_arn),
+        SesEmailSender(client("sesv2"), settings().sender_email),
+        SnsSmsSender(client("sns")),
+        settings().delivery,
     )
 
 

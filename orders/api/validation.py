@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from orders.domain.commands import ListQuery, NewOrder, OrderPatch
 from orders.domain.errors import FieldError, ValidationFailed
-from orders.domain.model import INITIAL_STATUS, Customer, Device, Priority, Status
+from orders.domain.model import INITIAL_STATUS, Customer, Device, Language, Priority, Status
 
 MAX_NAME = 100
 MAX_EMAIL = 254
@@ -38,7 +38,7 @@ _CONTROL_BUT_LINE_BREAKS = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f{_UNTYP
 
 _CREATE_FIELDS = frozenset({"customer", "device", "issue", "priority", "status"})
 _UPDATE_FIELDS = frozenset({"status", "note", "customer", "device", "issue", "priority"})
-_CUSTOMER_FIELDS = frozenset({"name", "email", "phone"})
+_CUSTOMER_FIELDS = frozenset({"name", "email", "phone", "language"})
 _DEVICE_FIELDS = frozenset({"type", "brand", "model", "serialNumber"})
 _LIST_PARAMETERS = frozenset({"status", "limit", "cursor"})
 
@@ -126,13 +126,14 @@ def _customer(fields: Mapping[str, object], errors: _Errors, path: str) -> Custo
     name = errors.text(fields, "name", MAX_NAME, required=True, path=path)
     email = errors.text(fields, "email", MAX_EMAIL, path=path)
     phone = errors.text(fields, "phone", MAX_PHONE, path=path)
+    language = errors.choice(fields, "language", Language, path=path)
     if email is not None and not (_EMAIL.fullmatch(email) and len(email.partition("@")[0]) <= 64):
         errors.add(f"{path}.email", "must be an email address like name@example.com")
     if phone is not None and not (_PHONE.fullmatch(phone) and any(c.isdigit() for c in phone)):
         errors.add(f"{path}.phone", "must be digits, optionally with spaces and + - ( ) .")
     if "email" not in fields and "phone" not in fields:
         errors.add(path, "give an email or a phone so the customer can be reached")
-    return Customer(name or "", email, phone)
+    return Customer(name or "", email, phone, language)
 
 
 def _device(fields: Mapping[str, object], errors: _Errors, path: str) -> Device:
@@ -229,12 +230,14 @@ class _Errors:
             return value
         return None
 
-    def choice(self, fields: Mapping[str, object], name: str, kind: type[_E]) -> _E | None:
+    def choice(
+        self, fields: Mapping[str, object], name: str, kind: type[_E], path: str = ""
+    ) -> _E | None:
         if name not in fields:
             return None
         value = fields[name]
         choices = [member.value for member in kind]
         if isinstance(value, str) and value.strip() in choices:
             return kind(value.strip())
-        self.add(name, f"must be one of: {', '.join(choices)}")
+        self.add(f"{path}.{name}" if path else name, f"must be one of: {', '.join(choices)}")
         return None

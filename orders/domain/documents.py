@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from orders.domain.commands import NewOrder
-from orders.domain.model import Customer, Device, HistoryEntry, Order, Priority, Status
+from orders.domain.model import Customer, Device, HistoryEntry, Language, Order, Priority, Status
 from orders.domain.timestamps import format_timestamp, parse_timestamp
 
 
@@ -39,11 +39,7 @@ def order_from_document(document: Mapping[str, Any]) -> Order:
         version=int(document["version"]),
         # Read field by field: a stored attribute this version does not know (written by a
         # newer deploy, or by hand) is ignored rather than failing every read of the order.
-        customer=Customer(
-            name=document["customer"]["name"],
-            email=document["customer"].get("email"),
-            phone=document["customer"].get("phone"),
-        ),
+        customer=customer_from_document(document["customer"]),
         device=Device(
             type=document["device"]["type"],
             brand=document["device"].get("brand"),
@@ -76,7 +72,25 @@ def new_order_to_document(new: NewOrder) -> dict[str, Any]:
 
 
 def customer_to_document(customer: Customer) -> dict[str, str]:
-    return _without_none({"name": customer.name, "email": customer.email, "phone": customer.phone})
+    return _without_none(
+        {
+            "name": customer.name,
+            "email": customer.email,
+            "phone": customer.phone,
+            "language": None if customer.language is None else customer.language.value,
+        }
+    )
+
+
+def customer_from_document(document: Mapping[str, Any]) -> Customer:
+    """The customer from its document (orders stored before ``language`` existed have none)."""
+    language = document.get("language")
+    return Customer(
+        name=document["name"],
+        email=document.get("email"),
+        phone=document.get("phone"),
+        language=None if language is None else Language(language),
+    )
 
 
 def device_to_document(device: Device) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""The status message: what goes on a status queue each time an order enters that status."""
+"""The status message (on a status queue each time an order enters a status) and the order event."""
 
 from __future__ import annotations
 
@@ -64,3 +64,26 @@ class StatusMessage(NamedTuple):
         if not (message.correlation_id is None or isinstance(message.correlation_id, str)):
             raise MalformedMessage("correlationId must be a string")
         return message
+
+
+class OrderEvent(NamedTuple):
+    """For integrations: an order's status was processed. Ids, status, version and times only."""
+
+    order_id: str
+    status: Status
+    version: int
+    occurred_at: datetime
+    processed_at: datetime
+
+    def to_json(self) -> str:
+        """The event's body; it names no customer (no name, email or phone)."""
+        return json.dumps(
+            {
+                "type": "order.status-processed",
+                "orderId": self.order_id,
+                "status": self.status.value,
+                "version": self.version,
+                "occurredAt": format_timestamp(self.occurred_at),
+                "processedAt": format_timestamp(self.processed_at),
+            }
+        )

@@ -48,12 +48,20 @@ def predecessors(status: Status) -> frozenset[Status]:
     return frozenset(source for source, targets in TRANSITIONS.items() if status in targets)
 
 
+class Language(StrEnum):
+    """The languages the shop speaks to its customers in."""
+
+    ES = "es"
+    EN = "en"
+
+
 class Customer(NamedTuple):
-    """Who brought the device in and how to reach them."""
+    """Who brought the device in, how to reach them, and their language (if they chose one)."""
 
     name: str
     email: str | None = None
     phone: str | None = None
+    language: Language | None = None
 
 
 class Device(NamedTuple):

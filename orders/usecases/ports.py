@@ -10,9 +10,9 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, NamedTuple, Protocol
 
-from orders.domain.messages import StatusMessage
+from orders.domain.customer_messages import CustomerMessage
+from orders.domain.messages import OrderEvent, StatusMessage
 from orders.domain.model import Change, Guard, Order, Status
-from orders.domain.notifications import Notification
 
 
 class ConditionFailed(Exception):
@@ -67,8 +67,16 @@ class DuePage(NamedTuple):
     next_start: Mapping[str, Any] | None
 
 
+class DeliveryRejected(Exception):
+    """The provider refused a message for good (bad address, unverified sender): do not retry."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
 class PublishOutcome:
-    """Which notifications were accepted (with the provider's message id) and which refused."""
+    """Which events were accepted (with the provider's message id) and which refused."""
 
     def __init__(self) -> None:
         self.published: dict[int, str] = {}
@@ -85,6 +93,7 @@ class OrderStore(Protocol):
     def record_processing(
         self, order_id: str, status: Status, record: Mapping[str, Any]
     ) -> bool: ...
+    def record_many(self, status: Status, records: Mapping[str, Mapping[str, Any]]) -> set[str]: ...
 
 
 class OrderListing(Protocol):
@@ -111,10 +120,29 @@ class StatusQueues(Protocol):
     def route(self, message: StatusMessage) -> None: ...
 
 
-class Notifier(Protocol):
-    """Tells customers; the outcome is keyed by each notification's index in the sequence."""
+class OrderEvents(Protocol):
+    """Publishes order events; the outcome is keyed by each event's index in the sequence."""
 
-    def publish(self, notifications: Sequence[Notification]) -> PublishOutcome: ...
+    def publish(self, events: Sequence[OrderEvent]) -> PublishOutcome: ...
+
+
+class EmailSender(Protocol):
+    """Sends one email from the stage's sender; returns the provider's message id.
+
+    Raises ``DeliveryRejected`` when the provider refuses it for good, and
+    ``DependencyUnavailable`` when a later attempt may succeed.
+    """
+
+    def send(self, to: str, message: CustomerMessage) -> str: ...
+
+
+class SmsSender(Protocol):
+    """Sends one SMS to an E.164 number; returns the provider's message id.
+
+    Raises ``DeliveryRejected`` (invalid or opted-out number) or ``DependencyUnavailable``.
+    """
+
+    def send(self, phone: str, message: CustomerMessage) -> str: ...
 
 
 class Metric(NamedTuple):

@@ -1,80 +1,236 @@
-"""Status processing: tell the customer once per status entered, then record it on the order."""
+"""Status processing: tell the customer once per status entered, publish the event, record it.
+
+Per record: the order event is published first (so a retry may repeat an event, never an
+email), then the customer is told by email, or by SMS when they gave only a phone, then
+``processing.<status>`` records what happened. A permanent delivery failure is recorded and
+not retried; a transient one sends the record back to its queue.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from enum import StrEnum
+from typing import Any, NamedTuple
 
-from orders.domain.errors import DependencyUnavailable, OrderNotFound
-from orders.domain.messages import StatusMessage
-from orders.domain.model import Order, Status
-from orders.domain.notifications import notification_for
+from orders.domain.contacts import e164, mask_email, mask_phone
+from orders.domain.customer_messages import Channel, message_for
+from orders.domain.errors import DependencyUnavailable
+from orders.domain.messages import OrderEvent, StatusMessage
+from orders.domain.model import Language, Order, Status
 from orders.domain.timestamps import format_timestamp, utc_now
-from orders.usecases.ports import Notifier, OrderStore, PublishOutcome
+from orders.usecases.ports import (
+    DeliveryRejected,
+    EmailSender,
+    OrderEvents,
+    OrderStore,
+    PublishOutcome,
+    SmsSender,
+)
 
 logger = logging.getLogger(__name__)
 
 
+class DeliveryPolicy(NamedTuple):
+    """The stage's choices: the language of customers who chose none, SMS on or off, +country."""
+
+    default_language: Language = Language.ES
+    sms_enabled: bool = True
+    default_country_code: str = "+34"
+
+
+STAGE_DEFAULTS = DeliveryPolicy()
+
+
+class Result(StrEnum):
+    """What became of one record."""
+
+    SENT = "sent"  # the customer was told, and it is recorded
+    NOT_DELIVERED = "not-delivered"  # permanently undeliverable: recorded, not retried
+    RETRY = "retry"  # a transient failure: nothing recorded, the record goes back to its queue
+    DUPLICATE = "duplicate"  # already processed (or twice in this batch): nothing sent again
+    INVALID = "invalid"  # no such order in this status: retried, then dead-lettered
+
+
+class RecordOutcome(NamedTuple):
+    """One record's result and, once a delivery was tried, its channel (for logs and metrics)."""
+
+    result: Result
+    channel: Channel | None = None
+
+    @property
+    def failed(self) -> bool:
+        """Whether the record goes back to its queue (``batchItemFailures``)."""
+        return self.result in (Result.RETRY, Result.INVALID)
+
+
+class Delivery(NamedTuple):
+    """One attempt to tell a customer: the channel, the masked destination and how it went."""
+
+    channel: Channel
+    destination: str | None = None
+    message_id: str | None = None
+    reason: str | None = None
+    transient: bool = False
+    subject: str | None = None
+
+    def record(self) -> dict[str, str]:
+        """What ``processing.<status>`` keeps of it (never the address or number itself)."""
+        fields = {
+            "channel": self.channel.value,
+            "destination": self.destination,
+            "messageId": self.message_id,
+            "reason": self.reason,
+        }
+        return {name: value for name, value in fields.items() if value is not None}
+
+
 class StatusProcessor:
-    """A processor's work for one status: notify the customer once, record it on the order."""
+    """A processor's work for one status: tell each customer once, publish, record."""
 
     def __init__(
         self,
         status: Status,
         orders: OrderStore,
-        notifier: Notifier,
+        events: OrderEvents,
+        email: EmailSender,
+        sms: SmsSender,
+        policy: DeliveryPolicy = STAGE_DEFAULTS,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._status = status
         self._orders = orders
-        self._notifier = notifier
+        self._events = events
+        self._email = email
+        self._sms = sms
+        self._policy = policy
         self._clock = clock
 
-    def process(self, deliveries: Mapping[str, StatusMessage]) -> set[str]:
-        """Process a batch of messages by delivery id; return the ids that failed.
+    def process(self, deliveries: Mapping[str, StatusMessage]) -> dict[str, RecordOutcome]:
+        """Process a batch of messages by delivery id; return each delivery's outcome.
 
         A delivery fails alone when its order is unknown, never entered this status, or could
-        not be notified or recorded; duplicates (already recorded, or twice in this batch)
-        succeed without a second notification.
+        not be published, told or recorded for a transient reason; duplicates (already
+        recorded, or twice in this batch) succeed without telling the customer again.
         """
-        failed = {
-            delivery for delivery, message in deliveries.items() if message.status != self._status
-        }
-        wanted = {d: m for d, m in deliveries.items() if d not in failed}
+        outcomes: dict[str, RecordOutcome] = {}
+        wanted = {}
+        for delivery, message in deliveries.items():
+            if message.status != self._status:
+                outcomes[delivery] = RecordOutcome(Result.INVALID)
+            else:
+                wanted[delivery] = message
         orders = self._orders.get_many(message.order_id for message in wanted.values())
-        pending: dict[str, tuple[Order, StatusMessage]] = {}
+        first_delivery: dict[str, str] = {}
+        pending: list[tuple[Order, StatusMessage]] = []
         for delivery, message in wanted.items():
             order = orders.get(message.order_id)
             if order is None or not order.entered(self._status):
                 logger.warning("no such order in this status", extra={"orderId": message.order_id})
-                failed.add(delivery)
-            elif self._status not in order.processing:
-                pending[order.order_id] = (order, message)
-        unfinished = self._notify_and_record(list(pending.values()))
-        failed.update(d for d, m in wanted.items() if m.order_id in unfinished)
-        return failed
+                outcomes[delivery] = RecordOutcome(Result.INVALID)
+            elif self._status in order.processing:
+                outcomes[delivery] = RecordOutcome(Result.DUPLICATE)
+            elif order.order_id not in first_delivery:
+                first_delivery[order.order_id] = delivery
+                pending.append((order, message))
+        done = self._tell_and_record(pending)
+        for delivery, message in wanted.items():
+            if delivery in outcomes:
+                continue
+            outcome = done[message.order_id]
+            is_first = first_delivery[message.order_id] == delivery
+            duplicate = not (is_first or outcome.failed)
+            outcomes[delivery] = RecordOutcome(Result.DUPLICATE) if duplicate else outcome
+        return outcomes
 
-    def _notify_and_record(self, pending: Sequence[tuple[Order, StatusMessage]]) -> set[str]:
-        notifications = [notification_for(order, self._status) for order, _ in pending]
-        outcome = self._notifier.publish(notifications) if notifications else PublishOutcome()
-        unfinished: set[str] = set()
+    def _tell_and_record(
+        self, pending: Sequence[tuple[Order, StatusMessage]]
+    ) -> dict[str, RecordOutcome]:
+        now = self._clock()
+        events = [
+            OrderEvent(order.order_id, self._status, message.version, message.occurred_at, now)
+            for order, message in pending
+        ]
+        published = self._events.publish(events) if events else PublishOutcome()
+        done: dict[str, RecordOutcome] = {}
+        told: dict[str, Delivery] = {}
+        records: dict[str, dict[str, Any]] = {}
         for index, (order, message) in enumerate(pending):
-            notification_id = outcome.published.get(index)
-            if notification_id is None:
-                unfinished.add(order.order_id)
+            event_id = published.published.get(index)
+            if event_id is None:
+                done[order.order_id] = RecordOutcome(Result.RETRY)
                 continue
-            record = {
-                "processedAt": format_timestamp(self._clock()),
-                "notificationId": notification_id,
+            delivery = self._deliver(order)
+            if delivery.transient:
+                logger.warning(
+                    "delivery failed, will retry: %s",
+                    delivery.reason,
+                    extra=self._log_fields(order.order_id, delivery),
+                )
+                done[order.order_id] = RecordOutcome(Result.RETRY, delivery.channel)
+                continue
+            told[order.order_id] = delivery
+            records[order.order_id] = {
+                "processedAt": format_timestamp(now),
                 "version": message.version,
+                "eventId": event_id,
+                **delivery.record(),
             }
-            try:
-                self._orders.record_processing(order.order_id, self._status, record)
-            except (OrderNotFound, DependencyUnavailable):
-                unfinished.add(order.order_id)
+        # Every record in one write when it can: the customers are already told.
+        unrecorded = self._orders.record_many(self._status, records) if records else set()
+        for order_id, delivery in told.items():
+            if order_id in unrecorded:
+                done[order_id] = RecordOutcome(Result.RETRY, delivery.channel)
                 continue
-            logger.info(
-                "order processed", extra={"orderId": order.order_id, "status": self._status.value}
-            )
-        return unfinished
+            result = Result.SENT if delivery.message_id is not None else Result.NOT_DELIVERED
+            fields = self._log_fields(order_id, delivery)
+            logger.info("order processed", extra={**fields, "result": result.value})
+            done[order_id] = RecordOutcome(result, delivery.channel)
+        return done
+
+    def _log_fields(self, order_id: str, delivery: Delivery) -> dict[str, str | None]:
+        """What a log line says of one record: never the address or number, only masked."""
+        return {
+            "orderId": order_id,
+            "status": self._status.value,
+            "channel": delivery.channel.value,
+            "destination": delivery.destination,
+            "subject": delivery.subject,
+            "reason": delivery.reason,
+        }
+
+    def _deliver(self, order: Order) -> Delivery:
+        customer = order.customer
+        language = customer.language or self._policy.default_language
+        message = message_for(order, self._status, language)
+        if customer.email:
+            address = customer.email
+            send_email = functools.partial(self._email.send, address, message)
+            return _attempt(Channel.EMAIL, mask_email(address), message.subject, send_email)
+        country = self._policy.default_country_code
+        if customer.phone and self._policy.sms_enabled:
+            number = e164(customer.phone, country)
+            if number is None:
+                return Delivery(Channel.SMS, reason="not a valid international phone number")
+            send_sms = functools.partial(self._sms.send, number, message)
+            return _attempt(Channel.SMS, mask_phone(number, country), message.sms, send_sms)
+        if customer.phone:
+            return Delivery(Channel.NONE, reason="no email, and SMS is off on this stage")
+        return Delivery(Channel.NONE, reason="no email or phone")
+
+
+def _attempt(
+    channel: Channel,
+    destination: str,
+    subject: str,
+    send: Callable[[], str],
+) -> Delivery:
+    try:
+        message_id = send()
+    except DeliveryRejected as rejected:
+        return Delivery(channel, destination, reason=rejected.reason, subject=subject)
+    except DependencyUnavailable as error:
+        return Delivery(channel, destination, reason=str(error), transient=True, subject=subject)
+    return Delivery(channel, destination, message_id=message_id, subject=subject)

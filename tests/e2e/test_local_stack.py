@@ -62,6 +62,30 @@ def test_an_order_goes_from_received_through_inprocess_to_completed(
     assert set(order["processing"]) == {"received", "inprocess", "completed"}
 
 
+def test_a_created_orders_email_is_sent_within_2_s_and_shown_on_the_console(
+    local_stack: LocalStack,
+) -> None:
+    customer = {"name": "Lucía Fernández", "email": "lucia.e2e@example.com", "language": "es"}
+    created = api(local_stack, "POST", "/orders", laptop_order(customer=customer,
+                  device={"type": "portátil"}))  # fmt: skip
+    order_id = created.json()["orderId"]
+
+    record = eventually_processed(local_stack, order_id, "received", within=2)["processing"]
+
+    assert record["received"]["channel"] == "email"
+    assert record["received"]["destination"] == "l***@example.com"
+    assert record["received"]["messageId"]
+    sent = requests.get(f"{local_stack.emulator_url}/moto-api/data.json", timeout=10).json()
+    (email,) = [m for m in sent["ses"]["Message"] if order_id in m["body"]]
+    assert email["subject"] == "Hemos recibido tu portátil"
+    assert email["destinations"]["ToAddresses"] == ["lucia.e2e@example.com"]
+    line = f'[mail] to l***@example.com "Hemos recibido tu portátil" order {order_id[:8]}'
+    deadline = time.monotonic() + 2
+    while not any(line in output for output in local_stack.output):
+        assert time.monotonic() < deadline, f"no console line {line!r}"
+        time.sleep(0.1)
+
+
 def test_an_order_can_be_canceled_from_received(local_stack: LocalStack) -> None:
     order_id = api(local_stack, "POST", "/orders", laptop_order()).json()["orderId"]
 

@@ -11,6 +11,9 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+from moto.sns.models import sns_backends
 
 import handler
 import processors
@@ -23,6 +26,8 @@ from tests.support.iam import CallLog, functions
 from tests.support.stack import Stack, create_data_stack, load_template
 
 STATUSES = ("received", "inprocess", "completed", "canceled")
+REGION = "us-east-1"
+AWS_SERVICES = ("dynamodb", "sqs", "sns", "sesv2")  # every client the service's code creates
 PROCESSORS = {
     "received": processors.handle_received,
     "inprocess": processors.handle_inprocess,
@@ -70,7 +75,7 @@ def stack(
         for name, value in created.environment.items():
             monkeypatch.setenv(name, value)
         bootstrap.reset()
-        for service in ("dynamodb", "sqs", "sns"):
+        for service in AWS_SERVICES:
             clients.client(service).meta.events.register("before-call.*.*", call_log.record)
         yield created
     bootstrap.reset()
@@ -151,12 +156,13 @@ def queues(stack: Stack) -> Queues:
 
 
 @dataclass
-class Inbox:
-    """An SQS queue subscribed to the notifications topic: what customers were told."""
+class EventInbox:
+    """An SQS queue subscribed to the order-events topic: what integrations were told."""
 
     url: str
 
-    def notifications(self) -> list[dict[str, Any]]:
+    def events(self) -> list[dict[str, Any]]:
+        """Every event since the last look: its body, with its message attributes beside it."""
         sqs = boto3.client("sqs")
         received: list[dict[str, Any]] = []
         while batch := sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10).get(
@@ -165,22 +171,75 @@ class Inbox:
             for message in batch:
                 envelope = json.loads(message["Body"])
                 attributes = {k: v["Value"] for k, v in envelope["MessageAttributes"].items()}
-                received.append({"message": envelope["Message"], **attributes})
+                received.append(
+                    {
+                        "message": envelope["Message"],
+                        "subject": envelope.get("Subject"),
+                        "attributes": attributes,
+                        **attributes,
+                    }
+                )
                 sqs.delete_message(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"])
         return received
 
 
 @pytest.fixture
-def inbox(stack: Stack) -> Inbox:
+def events(stack: Stack) -> EventInbox:
     sqs = boto3.client("sqs")
-    url = sqs.create_queue(QueueName="notification-inbox")["QueueUrl"]
+    url = sqs.create_queue(QueueName="order-events-inbox")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
     boto3.client("sns").subscribe(
-        TopicArn=stack.environment["NOTIFICATIONS_TOPIC_ARN"], Protocol="sqs", Endpoint=arn
+        TopicArn=stack.environment["ORDER_EVENTS_TOPIC_ARN"], Protocol="sqs", Endpoint=arn
     )
-    return Inbox(url)
+    return EventInbox(url)
+
+
+@dataclass(frozen=True)
+class Email:
+    """One email SES accepted, as moto recorded it."""
+
+    sender: str
+    to: tuple[str, ...]
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Text:
+    """One SMS SNS accepted, as moto recorded it."""
+
+    to: str
+    message: str
+
+
+@dataclass
+class Inbox:
+    """What customers received: the emails and SMS moto's SES and SNS recorded, each shown once."""
+
+    emails_seen: int = 0
+    texts_seen: int = 0
+
+    def emails(self) -> list[Email]:
+        """The emails sent since the last look."""
+        sent = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages[self.emails_seen :]
+        self.emails_seen += len(sent)
+        return [
+            Email(m.source, tuple(m.destinations["ToAddresses"]), m.subject, m.body) for m in sent
+        ]
+
+    def texts(self) -> list[Text]:
+        """The SMS sent since the last look."""
+        sent = list(sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages.values())
+        new = sent[self.texts_seen :]
+        self.texts_seen += len(new)
+        return [Text(phone, message) for phone, message in new]
+
+
+@pytest.fixture
+def inbox(stack: Stack) -> Inbox:
+    return Inbox()
 
 
 @dataclass
@@ -202,7 +261,7 @@ class AwsCalls:
 @pytest.fixture
 def aws_calls(stack: Stack) -> AwsCalls:
     recorder = AwsCalls()
-    for service in ("dynamodb", "sqs", "sns"):
+    for service in AWS_SERVICES:
         clients.client(service).meta.events.register("before-call.*.*", recorder.record)
     return recorder
 

@@ -19,6 +19,8 @@ GET_ITEM = ("dynamodb", "GetItem")
 UPDATE_ITEM = ("dynamodb", "UpdateItem")
 BATCH_GET = ("dynamodb", "BatchGetItem")
 PUBLISH_BATCH = ("sns", "PublishBatch")
+SEND_EMAIL = ("sesv2", "SendEmail")
+TRANSACT_WRITE = ("dynamodb", "TransactWriteItems")
 SEND = ("sqs", "SendMessage")
 
 
@@ -107,20 +109,20 @@ def test_a_page_of_every_order_costs_one_scan(api: Api, aws_calls: AwsCalls) -> 
     assert aws_calls.calls == [("dynamodb", "Scan")]
 
 
-def test_a_processor_batch_of_one_costs_three_calls(
+def test_a_processor_batch_of_one_costs_four_calls(
     api: Api, queues: Queues, aws_calls: AwsCalls
 ) -> None:
-    # Over the 2-per-record goal: read, notify and record are one call each, and only the
-    # record is per order. Batching amortises the read and the notification (next test).
+    # Read, publish the event, email, record: one call each. Batching amortises the read, the
+    # event and the record (next test); only the email is per customer.
     api.create(laptop_order())
     aws_calls.clear()
 
     assert queues.deliver("received") == {"batchItemFailures": []}
 
-    assert aws_calls.calls == [BATCH_GET, PUBLISH_BATCH, UPDATE_ITEM]
+    assert aws_calls.calls == [BATCH_GET, PUBLISH_BATCH, SEND_EMAIL, UPDATE_ITEM]
 
 
-def test_a_processor_batch_of_ten_costs_one_read_one_publish_and_a_record_each(
+def test_a_processor_batch_of_ten_costs_a_read_a_publish_a_write_and_an_email_each(
     api: Api, queues: Queues, aws_calls: AwsCalls
 ) -> None:
     for _ in range(10):
@@ -129,8 +131,25 @@ def test_a_processor_batch_of_ten_costs_one_read_one_publish_and_a_record_each(
 
     assert queues.deliver("received") == {"batchItemFailures": []}
 
-    assert aws_calls.calls == [BATCH_GET, PUBLISH_BATCH, *[UPDATE_ITEM] * 10]
-    assert len(aws_calls.calls) / 10 == 1.2
+    assert aws_calls.calls == [BATCH_GET, PUBLISH_BATCH, *[SEND_EMAIL] * 10, TRANSACT_WRITE]
+    assert len(aws_calls.calls) / 10 == 1.3
+
+
+def test_an_sms_costs_an_opt_out_check_and_a_publish(
+    api: Api, queues: Queues, aws_calls: AwsCalls
+) -> None:
+    api.create(laptop_order(customer={"name": "Kwame Mensah", "phone": "600 111 333"}))
+    aws_calls.clear()
+
+    assert queues.deliver("received") == {"batchItemFailures": []}
+
+    assert aws_calls.calls == [
+        BATCH_GET,
+        PUBLISH_BATCH,
+        ("sns", "CheckIfPhoneNumberIsOptedOut"),
+        ("sns", "Publish"),
+        UPDATE_ITEM,
+    ]
 
 
 def test_a_redelivered_batch_costs_only_the_read(

@@ -40,6 +40,7 @@ MOTO_UNSUPPORTED_TYPES = {
     "AWS::SNS::Subscription",
     "AWS::Lambda::EventInvokeConfig",
     "AWS::ApiGateway::Account",
+    "AWS::SES::EmailIdentity",  # the local stack and the tests apply it through the SES API
 }
 
 

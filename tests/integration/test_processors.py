@@ -1,37 +1,40 @@
-"""The status processors against moto: notify once, record once, fail records alone."""
+"""The status processors against moto: tell once, publish once, record once, fail alone."""
 
 from __future__ import annotations
 
 import json
 
 import processors
-from tests.integration.conftest import Api, AwsCalls, Inbox, Queues
+from tests.integration.conftest import Api, AwsCalls, EventInbox, Inbox, Queues
 from tests.support.data import laptop_order
 from tests.support.events import LambdaContext, sqs_event
 
 
-def test_received_processor_notifies_the_customer_and_records_processing(
-    api: Api, queues: Queues, inbox: Inbox
+def test_received_processor_emails_the_customer_publishes_and_records_processing(
+    api: Api, queues: Queues, inbox: Inbox, events: EventInbox
 ) -> None:
     order_id = api.create(laptop_order()).body["orderId"]
 
     result = queues.deliver("received")
 
     assert result == {"batchItemFailures": []}
-    notifications = inbox.notifications()
-    assert len(notifications) == 1
-    assert notifications[0]["orderId"] == order_id
-    assert notifications[0]["status"] == "received"
-    assert "we received your Lenovo laptop" in notifications[0]["message"]
-    assert order_id in notifications[0]["message"]
+    (email,) = inbox.emails()
+    assert email.to == ("lucia.fernandez@example.com",)
+    assert email.subject == "Hemos recibido tu laptop Lenovo"
+    assert order_id in email.body
+    (event,) = events.events()
+    assert (event["orderId"], event["status"]) == (order_id, "received")
     processed = api.get(order_id).body["processing"]["received"]
     assert processed["version"] == 1
     assert processed["processedAt"].endswith("Z")
-    assert processed["notificationId"]
+    assert processed["channel"] == "email"
+    assert processed["destination"] == "l***@example.com"
+    assert processed["messageId"]
+    assert processed["eventId"]
 
 
 def test_each_status_is_processed_by_its_own_processor(
-    api: Api, queues: Queues, inbox: Inbox
+    api: Api, queues: Queues, events: EventInbox
 ) -> None:
     repaired = api.create(laptop_order()).body["orderId"]
     abandoned = api.create(laptop_order()).body["orderId"]
@@ -46,7 +49,7 @@ def test_each_status_is_processed_by_its_own_processor(
 
     assert set(api.get(repaired).body["processing"]) == {"received", "inprocess", "completed"}
     assert set(api.get(abandoned).body["processing"]) == {"received", "canceled"}
-    told = sorted((n["orderId"], n["status"]) for n in inbox.notifications())
+    told = sorted((n["orderId"], n["status"]) for n in events.events())
     assert told == sorted(
         [
             (repaired, "received"),
@@ -64,16 +67,16 @@ def test_a_redelivered_record_has_the_effect_of_one(api: Api, queues: Queues, in
     event = sqs_event(message["Body"])
     processors.handle_received(event, LambdaContext())
     first = api.get(order_id).body
-    inbox.notifications()
+    assert len(inbox.emails()) == 1
 
     again = processors.handle_received(sqs_event(message["Body"]), LambdaContext())
 
     assert again == {"batchItemFailures": []}
-    assert inbox.notifications() == []
+    assert inbox.emails() == []
     assert api.get(order_id).body == first
 
 
-def test_the_same_record_twice_in_one_batch_notifies_once(
+def test_the_same_record_twice_in_one_batch_emails_once(
     api: Api, queues: Queues, inbox: Inbox
 ) -> None:
     api.create(laptop_order())
@@ -84,7 +87,7 @@ def test_the_same_record_twice_in_one_batch_notifies_once(
     )
 
     assert result == {"batchItemFailures": []}
-    assert len(inbox.notifications()) == 1
+    assert len(inbox.emails()) == 1
 
 
 def test_a_poison_record_fails_alone_and_the_rest_of_the_batch_is_applied(
@@ -110,7 +113,7 @@ def test_a_poison_record_fails_alone_and_the_rest_of_the_batch_is_applied(
     assert failed == {"m-garbage", "m-unknown", "m-array"}
     assert "received" in api.get(first).body["processing"]
     assert "received" in api.get(second).body["processing"]
-    assert len(inbox.notifications()) == 2
+    assert len(inbox.emails()) == 2
 
 
 def test_a_record_on_the_wrong_queue_fails_alone(api: Api, queues: Queues) -> None:
@@ -140,7 +143,7 @@ def test_a_late_record_is_processed_without_regressing_the_order(api: Api, queue
     assert set(order["processing"]) == {"received", "inprocess", "completed"}
 
 
-def test_a_batch_costs_one_read_and_one_publish_plus_one_write_per_record(
+def test_a_batch_costs_one_read_one_publish_and_one_write_plus_an_email_per_record(
     api: Api, queues: Queues, aws_calls: AwsCalls
 ) -> None:
     for _ in range(4):
@@ -149,12 +152,13 @@ def test_a_batch_costs_one_read_and_one_publish_plus_one_write_per_record(
 
     assert queues.deliver("received") == {"batchItemFailures": []}
 
-    assert aws_calls.of("dynamodb") == ["BatchGetItem"] + ["UpdateItem"] * 4
+    assert aws_calls.of("dynamodb") == ["BatchGetItem", "TransactWriteItems"]
     assert aws_calls.of("sns") == ["PublishBatch"]
+    assert aws_calls.of("sesv2") == ["SendEmail"] * 4
 
 
-def test_a_failed_notification_fails_the_record_and_records_nothing(
-    api: Api, queues: Queues, stack: object
+def test_a_failed_event_publish_fails_the_record_records_nothing_and_emails_nobody(
+    api: Api, queues: Queues, inbox: Inbox
 ) -> None:
     from botocore.exceptions import ClientError
 
@@ -174,3 +178,4 @@ def test_a_failed_notification_fails_the_record_and_records_nothing(
 
     assert result == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
     assert api.get(order_id).body["processing"] == {}
+    assert inbox.emails() == []

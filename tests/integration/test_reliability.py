@@ -209,7 +209,7 @@ def test_an_unreachable_table_on_read_gets_503(api: Api) -> None:
     assert api.get(order_id).status == 503
 
 
-def test_a_failed_notification_is_retried_and_processed_once(
+def test_a_failed_event_publish_is_retried_and_the_customer_emailed_once(
     api: Api, queues: Queues, inbox: Inbox
 ) -> None:
     order_id = api.create(laptop_order()).body["orderId"]
@@ -221,8 +221,112 @@ def test_a_failed_notification_is_retried_and_processed_once(
 
     assert first == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
     assert retried == {"batchItemFailures": []}
-    assert len(inbox.notifications()) == 1
+    assert len(inbox.emails()) == 1
     assert api.get(order_id).body["processing"]["received"]["version"] == 1
+
+
+def test_a_throttled_email_is_retried_and_sent_once(api: Api, queues: Queues, inbox: Inbox) -> None:
+    order_id = api.create(laptop_order()).body["orderId"]
+    (message,) = queues.drain("received")
+    inject("sesv2", "SendEmail", "TooManyRequestsException")
+
+    first = processors.handle_received(sqs_event(message["Body"], message_ids=["m-1"]), None)
+    assert api.get(order_id).body["processing"] == {}
+    retried = processors.handle_received(sqs_event(message["Body"], message_ids=["m-1"]), None)
+
+    assert first == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
+    assert retried == {"batchItemFailures": []}
+    assert len(inbox.emails()) == 1
+    assert api.get(order_id).body["processing"]["received"]["messageId"]
+
+
+def test_an_unreachable_email_service_fails_only_that_customers_record(
+    api: Api, queues: Queues, inbox: Inbox
+) -> None:
+    emailed = api.create(laptop_order()).body["orderId"]
+    texted = api.create(laptop_order(customer={"name": "Kwame", "phone": "600111333"}))
+    bodies = [m["Body"] for m in queues.drain("received")]
+    inject("sesv2", "SendEmail", "InternalFailure")
+
+    result = processors.handle_received(sqs_event(*bodies, message_ids=["a", "b"]), None)
+
+    failed = [item["itemIdentifier"] for item in result["batchItemFailures"]]
+    assert len(failed) == 1
+    assert api.get(emailed).body["processing"] == {}
+    assert api.get(texted.body["orderId"]).body["processing"]["received"]["channel"] == "sms"
+    assert len(inbox.texts()) == 1
+
+
+def test_a_rejected_address_is_recorded_and_not_retried(
+    api: Api, queues: Queues, inbox: Inbox
+) -> None:
+    order_id = api.create(laptop_order()).body["orderId"]
+    (message,) = queues.drain("received")
+    inject("sesv2", "SendEmail", "MessageRejected")
+
+    first = processors.handle_received(sqs_event(message["Body"], message_ids=["m-1"]), None)
+    again = processors.handle_received(sqs_event(message["Body"], message_ids=["m-1"]), None)
+
+    assert first == again == {"batchItemFailures": []}
+    assert inbox.emails() == []  # the redelivery sent nothing either
+    record = api.get(order_id).body["processing"]["received"]
+    assert record["channel"] == "email"
+    assert record["destination"] == "l***@example.com"
+    assert "MessageRejected" in record["reason"]
+    assert "messageId" not in record
+
+
+def test_a_throttled_batch_record_falls_back_to_one_write_per_order_and_loses_none(
+    api: Api, queues: Queues, inbox: Inbox
+) -> None:
+    order_ids = [api.create(laptop_order()).body["orderId"] for _ in range(3)]
+    bodies = [m["Body"] for m in queues.drain("received")]
+    inject("dynamodb", "TransactWriteItems", "ThrottlingException")
+
+    result = processors.handle_received(sqs_event(*bodies), None)
+
+    assert result == {"batchItemFailures": []}
+    assert all("received" in api.get(order_id).body["processing"] for order_id in order_ids)
+    assert len(inbox.emails()) == 3
+
+
+def test_one_order_recorded_meanwhile_does_not_fail_the_rest_of_the_batch(
+    api: Api, queues: Queues, stack: Stack
+) -> None:
+    first, second = (api.create(laptop_order()).body["orderId"] for _ in range(2))
+    bodies = [m["Body"] for m in queues.drain("received")]
+    raced = []
+
+    def racing_delivery_records_the_first(**_: Any) -> None:
+        # Between this batch's read and its write, another delivery records the first order.
+        if not raced:
+            raced.append(first)
+            boto3.client("dynamodb").update_item(
+                TableName=stack.environment["ORDERS_TABLE"],
+                Key={"orderId": {"S": first}},
+                UpdateExpression="SET #p.#s = :record",
+                ExpressionAttributeNames={"#p": "processing", "#s": "received"},
+                ExpressionAttributeValues={
+                    ":record": {
+                        "M": {
+                            "processedAt": {"S": "2026-11-29T10:00:00.000Z"},
+                            "version": {"N": "1"},
+                        }
+                    }
+                },
+            )
+
+    clients.client("dynamodb").meta.events.register(
+        "before-call.dynamodb.TransactWriteItems", racing_delivery_records_the_first
+    )
+
+    result = processors.handle_received(sqs_event(*bodies), None)
+
+    assert result == {"batchItemFailures": []}
+    assert raced == [first]
+    raced_record = {"processedAt": "2026-11-29T10:00:00.000Z", "version": 1}
+    assert api.get(first).body["processing"]["received"] == raced_record  # kept, not overwritten
+    assert api.get(second).body["processing"]["received"]["channel"] == "email"
 
 
 def test_a_failed_record_write_is_retried_without_regressing_anything(
@@ -261,8 +365,9 @@ def test_two_workers_delivering_one_batch_at_once_record_it_once(
     assert results == [{"batchItemFailures": []}] * 2
     records = [api.get(order_id).body["processing"]["received"] for order_id in order_ids]
     assert all(record["version"] == 1 for record in records)
-    told = [n["orderId"] for n in inbox.notifications()]
-    assert set(told) == set(order_ids)  # at least once each (twice only in a true race)
+    sent = inbox.emails()
+    told = {order_id for order_id in order_ids if any(order_id in e.body for e in sent)}
+    assert told == set(order_ids)  # at least once each (twice only in a true race)
 
 
 # --- redrive ------------------------------------------------------------------------------------

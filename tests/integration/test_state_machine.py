@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, settings, statistics
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, rule, run_state_machine_as_test
 
-from tests.integration.conftest import PROCESSORS, Api, Inbox, Queues, Response
+from tests.integration.conftest import PROCESSORS, Api, EventInbox, Queues, Response
 from tests.support.events import LambdaContext, sqs_event
 from tests.support.figures import report_figure
 from tests.support.stack import Stack
@@ -180,9 +180,9 @@ class Tally:
 
 @dataclass
 class World:
-    """What every example shares: the stack's API, queues, notification inbox and table.
+    """What every example shares: the stack's API, queues, order-events inbox and table.
 
-    Reads the queues and the inbox as ``Queues`` and ``Inbox`` do, with one client for the
+    Reads the queues and the events as ``Queues`` and ``EventInbox`` do, with one client for the
     whole run and batched deletes: thousands of drains would otherwise dominate the run time.
     """
 
@@ -211,7 +211,7 @@ class World:
         return messages
 
     def notifications(self) -> list[dict[str, Any]]:
-        """What customers were told since the last look, as ``Inbox.notifications`` shows it."""
+        """The order events since the last look, as ``EventInbox.events`` shows them."""
         told = []
         for message in self.drain(self.inbox_url):
             envelope = json.loads(message["Body"])
@@ -599,13 +599,13 @@ def orders_of_other_clients(api: Api, queues: Queues) -> None:
 
 
 def test_every_program_of_calls_and_deliveries_keeps_the_services_promises(
-    api: Api, queues: Queues, inbox: Inbox, stack: Stack, request: pytest.FixtureRequest
+    api: Api, queues: Queues, events: EventInbox, stack: Stack, request: pytest.FixtureRequest
 ) -> None:
     orders_of_other_clients(api, queues)
     world = World(
         api,
         {status: queues.url(status) for status in STATUSES},
-        inbox.url,
+        events.url,
         stack.environment["ORDERS_TABLE"],
     )
 

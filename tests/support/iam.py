@@ -18,6 +18,9 @@ PLATFORM_ACTIONS = {
 EVENT_SOURCE_ACTIONS = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
 # API operations authorised by another action's name.
 _ACTION_OF_OPERATION = {
+    # A transaction is authorised per item, by the action of each write it holds (all ours
+    # are updates).
+    "dynamodb:TransactWriteItems": "dynamodb:UpdateItem",
     "sns:PublishBatch": "sns:Publish",
     "sqs:SendMessageBatch": "sqs:SendMessage",
 }
@@ -59,14 +62,22 @@ def functions(template: dict[str, Any]) -> list[Function]:
     return found
 
 
+def statements(template: dict[str, Any], role: str) -> list[dict[str, Any]]:
+    """Every statement of a role's inline policies."""
+    return [
+        statement
+        for policy in template["Resources"][role]["Properties"]["Policies"]
+        for statement in policy["PolicyDocument"]["Statement"]
+    ]
+
+
 def granted_actions(template: dict[str, Any], role: str) -> set[str]:
     """The actions a role's inline policies allow."""
     actions: set[str] = set()
-    for policy in template["Resources"][role]["Properties"]["Policies"]:
-        for statement in policy["PolicyDocument"]["Statement"]:
-            if statement["Effect"] == "Allow":
-                action = statement["Action"]
-                actions.update([action] if isinstance(action, str) else action)
+    for statement in statements(template, role):
+        if statement["Effect"] == "Allow":
+            action = statement["Action"]
+            actions.update([action] if isinstance(action, str) else action)
     return actions
 
 

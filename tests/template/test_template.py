@@ -22,6 +22,9 @@ KEY_POLICY_RESOURCE = "in a key policy, Resource '*' means the key itself (AWS r
 KEY_POLICY_ACCOUNT = "the account's kms:* statement of AWS's default key policy keeps it manageable"
 XRAY_ACTIONS = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
 XRAY_HAS_NO_RESOURCES = "X-Ray's two write actions take no resource (only with tracing on)"
+SMS_TO_PHONE_NUMBERS = "an SMS goes to a phone number, which has no ARN to name"
+SMS_ACTIONS = ["sns:Publish", "sns:CheckIfPhoneNumberIsOptedOut"]
+
 
 
 @pytest.fixture(scope="module")
@@ -248,6 +251,9 @@ def wildcard_exemption(resource_type: str, statement: dict[str, Any], part: str)
     """Why AWS needs this wildcard, or None if nothing does."""
     if part == "Resource" and sorted(as_list(statement["Action"])) == XRAY_ACTIONS:
         return XRAY_HAS_NO_RESOURCES
+    if resource_type == "AWS::IAM::Role" and part == "Resource":
+        sms = statement.get("Sid") == "SmsToPhoneNumbers" and statement["Action"] == SMS_ACTIONS
+        return SMS_TO_PHONE_NUMBERS if sms else None
     if resource_type != "AWS::KMS::Key":
         return None
     if part == "Resource":

@@ -8,11 +8,17 @@ from typing import Any
 
 from orders.domain import documents
 from orders.domain.commands import NewOrder
+from orders.domain.customer_messages import CustomerMessage
 from orders.domain.errors import DependencyUnavailable, OrderNotFound
-from orders.domain.messages import StatusMessage
+from orders.domain.messages import OrderEvent, StatusMessage
 from orders.domain.model import Change, Customer, Device, Guard, HistoryEntry, Order, Status
-from orders.domain.notifications import Notification
-from orders.usecases.ports import AlreadyExists, ConditionFailed, Page, PublishOutcome
+from orders.usecases.ports import (
+    AlreadyExists,
+    ConditionFailed,
+    DeliveryRejected,
+    Page,
+    PublishOutcome,
+)
 
 
 class FakeOrderRepository:
@@ -58,6 +64,15 @@ class FakeOrderRepository:
         self.writes += 1
         return True
 
+    def record_many(self, status: Status, records: Mapping[str, Mapping[str, Any]]) -> set[str]:
+        unrecorded = set()
+        for order_id, record in records.items():
+            try:
+                self.record_processing(order_id, status, record)
+            except OrderNotFound:
+                unrecorded.add(order_id)
+        return unrecorded
+
     def list_page(self, status: Status | None, limit: int, cursor: str | None) -> Page:
         matching = sorted(
             (o for o in self.orders.values() if status is None or o.status == status),
@@ -84,22 +99,45 @@ class FakeRouter:
         self.messages.append(message)
 
 
-class FakeNotifier:
-    """Keeps every published notification; refuses those for the orders told to fail."""
+class FakeOrderEvents:
+    """Keeps every published event; refuses those for the orders told to fail."""
 
     def __init__(self, failing_order_ids: Iterable[str] = ()) -> None:
-        self.sent: list[Notification] = []
+        self.published: list[OrderEvent] = []
         self.failing_order_ids = set(failing_order_ids)
 
-    def publish(self, notifications: Sequence[Notification]) -> PublishOutcome:
+    def publish(self, events: Sequence[OrderEvent]) -> PublishOutcome:
         outcome = PublishOutcome()
-        for index, notification in enumerate(notifications):
-            if notification.order_id in self.failing_order_ids:
+        for index, event in enumerate(events):
+            if event.order_id in self.failing_order_ids:
                 outcome.failed.add(index)
             else:
-                self.sent.append(notification)
-                outcome.published[index] = f"note-{len(self.sent)}"
+                self.published.append(event)
+                outcome.published[index] = f"event-{len(self.published)}"
         return outcome
+
+
+class FakeSender:
+    """An email or SMS provider: keeps what it sent; refuses some destinations, for good or not.
+
+    ``rejected`` maps a destination to the provider's reason (a permanent refusal);
+    ``unavailable`` lists destinations for which it is throttled (a transient failure).
+    """
+
+    def __init__(
+        self, rejected: Mapping[str, str] | None = None, unavailable: Iterable[str] = ()
+    ) -> None:
+        self.sent: list[tuple[str, CustomerMessage]] = []
+        self.rejected = dict(rejected or {})
+        self.unavailable = set(unavailable)
+
+    def send(self, destination: str, message: CustomerMessage) -> str:
+        if destination in self.rejected:
+            raise DeliveryRejected(self.rejected[destination])
+        if destination in self.unavailable:
+            raise DependencyUnavailable("TooManyRequestsException")
+        self.sent.append((destination, message))
+        return f"sent-{len(self.sent)}"
 
 
 class Clock:

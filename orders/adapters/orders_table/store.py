@@ -158,32 +158,10 @@ class DynamoOrderStore:
         ``all_pending``: the keys believed to be everything in ``pendingDispatch``, checked by
         the condition; when right, the dispatch index keys go too. ``None``: just record.
         """
-        names = {f"#p{index}": name for index, name in enumerate(pending_entry_keys(status.value))}
-        removed = [f"#pendingDispatch.{placeholder}" for placeholder in names]
-        condition = "attribute_exists(orderId) AND attribute_not_exists(#processing.#status)"
-        values: dict[str, Any] = {":record": serialize(dict(record))}
-        if all_pending is not None:
-            removed += ["dispatchShard", "dispatchDue"]
-            condition += " AND size(#pendingDispatch) = :size"
-            values[":size"] = serialize(len(all_pending))
-            placeholders = {name: placeholder for placeholder, name in names.items()}
-            for name in all_pending:
-                condition += f" AND attribute_exists(#pendingDispatch.{placeholders[name]})"
-        expression = f"SET #processing.#status = :record REMOVE {', '.join(removed)}"
         try:
             with unavailable_on_transient_errors():
                 self._dynamodb.update_item(
-                    TableName=self._table,
-                    Key=key(order_id),
-                    UpdateExpression=expression,
-                    ConditionExpression=condition,
-                    ExpressionAttributeNames={
-                        "#processing": "processing",
-                        "#pendingDispatch": PENDING,
-                        "#status": status.value,
-                        **names,
-                    },
-                    ExpressionAttributeValues=values,
+                    **self._record_update(order_id, status, record, all_pending),
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
         except ClientError as error:
@@ -198,6 +176,68 @@ class DynamoOrderStore:
                 raise
             return None, old
         return True, None
+
+    def record_many(self, status: Status, records: Mapping[str, Mapping[str, Any]]) -> set[str]:
+        """Record ``processing.<status>`` of several orders; the ids left unrecorded (to retry).
+
+        One ``TransactWriteItems`` for the lot (one round trip instead of one per order). If it
+        does not apply (an order already recorded by a racing delivery, a conflicting write,
+        throttling), each record is written on its own, so one order never fails another.
+        """
+        if len(records) > 1:
+            # Each as the usual single pending entry (entered, version); an order holding more
+            # fails the lot, and the one-by-one writes below handle it.
+            usual = pending_entry_keys(status.value)[:2]
+            updates = [
+                {"Update": self._record_update(order_id, status, record, usual)}
+                for order_id, record in records.items()
+            ]
+            try:
+                with unavailable_on_transient_errors():
+                    self._dynamodb.transact_write_items(TransactItems=updates)
+                return set()
+            except (ClientError, DependencyUnavailable):
+                pass  # one by one, below: each record succeeds or fails alone
+        unrecorded: set[str] = set()
+        for order_id, record in records.items():
+            try:
+                self.record_processing(order_id, status, record)
+            except (OrderNotFound, DependencyUnavailable):
+                unrecorded.add(order_id)
+        return unrecorded
+
+    def _record_update(
+        self,
+        order_id: str,
+        status: Status,
+        record: Mapping[str, Any],
+        all_pending: Sequence[str] | None,
+    ) -> dict[str, Any]:
+        """The UpdateItem that records ``processing.<status>`` (see ``_record``)."""
+        names = {f"#p{index}": name for index, name in enumerate(pending_entry_keys(status.value))}
+        removed = [f"#pendingDispatch.{placeholder}" for placeholder in names]
+        condition = "attribute_exists(orderId) AND attribute_not_exists(#processing.#status)"
+        values: dict[str, Any] = {":record": serialize(dict(record))}
+        if all_pending is not None:
+            removed += ["dispatchShard", "dispatchDue"]
+            condition += " AND size(#pendingDispatch) = :size"
+            values[":size"] = serialize(len(all_pending))
+            placeholders = {name: placeholder for placeholder, name in names.items()}
+            for name in all_pending:
+                condition += f" AND attribute_exists(#pendingDispatch.{placeholders[name]})"
+        return {
+            "TableName": self._table,
+            "Key": key(order_id),
+            "UpdateExpression": f"SET #processing.#status = :record REMOVE {', '.join(removed)}",
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": {
+                "#processing": "processing",
+                "#pendingDispatch": PENDING,
+                "#status": status.value,
+                **names,
+            },
+            "ExpressionAttributeValues": values,
+        }
 
     def _batch_get(self, keys: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         items: list[Mapping[str, Any]] = []

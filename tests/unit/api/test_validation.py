@@ -16,7 +16,7 @@ from orders.api.validation import (
 )
 from orders.domain.commands import ListQuery, NewOrder, OrderPatch
 from orders.domain.errors import ValidationFailed
-from orders.domain.model import Customer, Device, Priority, Status
+from orders.domain.model import Customer, Device, Language, Priority, Status
 from tests.support.data import laptop_order
 
 
@@ -182,6 +182,28 @@ def test_a_customer_with_neither_email_nor_phone_cannot_be_reached() -> None:
     assert failures(parse_new_order, laptop_order(customer={"name": "Lucía Fernández"})) == {
         "customer": "give an email or a phone so the customer can be reached"
     }
+
+
+@pytest.mark.parametrize("language", ["es", "en", " en "])
+def test_a_customer_may_choose_spanish_or_english(language: str) -> None:
+    new = parse_new_order(with_customer(email="lucia@example.com", language=language))
+
+    assert new.customer.language == Language(language.strip())
+
+
+@pytest.mark.parametrize("language", ["fr", "ES", "spanish", "", 1, None])
+def test_any_other_language_is_refused_by_its_dotted_path(language: object) -> None:
+    body = with_customer(email="lucia@example.com", language=language)
+
+    assert failures(parse_new_order, body) == {"customer.language": "must be one of: es, en"}
+
+
+def test_an_update_can_change_the_customers_language() -> None:
+    patch = parse_order_patch(
+        {"customer": {"name": "Lucía", "phone": "600111333", "language": "en"}}
+    )
+
+    assert patch.customer == Customer("Lucía", phone="600111333", language=Language.EN)
 
 
 # --- create: what is refused ----------------------------------------------------------------
