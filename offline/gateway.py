@@ -79,6 +79,7 @@ def _shown_query(request: Request) -> str:
 # The id API Gateway would give the local stage's one API key (what scopes Idempotency-Keys).
 LOCAL_API_KEY_ID = "orders-local-key"
 
+
 class Gateway:
     """The WSGI application: route, check the key, invoke, answer, log one line."""
 

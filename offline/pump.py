@@ -29,8 +29,8 @@ from offline.definition import (
     schedules,
     subscriptions,
 )
-from offline.sent import show_sent_messages
 from offline.lambda_runtime import LambdaContext, RequestIdStamp, load_handler, quiet_service_logs
+from offline.sent import show_sent_messages
 
 __all__ = ["QueueWorker", "Subscription", "subscriptions"]
 logger = logging.getLogger("offline.pump")

@@ -7,8 +7,8 @@ import functools
 from orders.adapters.clients import client, session
 from orders.adapters.config import Settings
 from orders.adapters.email import SesEmailSender
-from orders.adapters.order_events import SnsOrderEvents
 from orders.adapters.metrics import EmfMetrics
+from orders.adapters.order_events import SnsOrderEvents
 from orders.adapters.orders_table.dispatch import DynamoDispatchLedger
 from orders.adapters.orders_table.listing import DynamoOrderListing
 from orders.adapters.orders_table.store import DynamoOrderStore

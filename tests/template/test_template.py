@@ -26,7 +26,6 @@ SMS_TO_PHONE_NUMBERS = "an SMS goes to a phone number, which has no ARN to name"
 SMS_ACTIONS = ["sns:Publish", "sns:CheckIfPhoneNumberIsOptedOut"]
 
 
-
 @pytest.fixture(scope="module")
 def prod_resources(tmp_path_factory: pytest.TempPathFactory) -> Resources:
     """The prod stage's template."""

@@ -15,6 +15,10 @@ ENVIRONMENT = {
     },
     "ORDER_EVENTS_TOPIC_ARN": "arn:aws:sns:eu-west-1:1:orders-dev-order-events",
     "SENDER_EMAIL": "orders@yourshop.example",
+    "METRICS_NAMESPACE": "Orders/dev",
+    "STATUS_QUEUE_VISIBILITY_TIMEOUT": "60",
+    "STATUS_QUEUE_MAX_RECEIVE_COUNT": "5",
+    "CURSOR_KEY": "arn:aws:cloudformation:eu-west-1:1:stack/orders-dev/5f1c0ab1",
 }
 
 
