@@ -48,6 +48,7 @@ def status_processor(status: Status) -> StatusProcessor:
         SesEmailSender(client("sesv2"), settings().sender_email),
         SnsSmsSender(client("sns")),
         settings().delivery,
+        metrics=metrics(),
     )
 
 

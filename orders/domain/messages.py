@@ -74,16 +74,18 @@ class OrderEvent(NamedTuple):
     version: int
     occurred_at: datetime
     processed_at: datetime
+    correlation_id: str | None = None
 
     def to_json(self) -> str:
         """The event's body; it names no customer (no name, email or phone)."""
-        return json.dumps(
-            {
-                "type": "order.status-processed",
-                "orderId": self.order_id,
-                "status": self.status.value,
-                "version": self.version,
-                "occurredAt": format_timestamp(self.occurred_at),
-                "processedAt": format_timestamp(self.processed_at),
-            }
-        )
+        fields: dict[str, object] = {
+            "type": "order.status-processed",
+            "orderId": self.order_id,
+            "status": self.status.value,
+            "version": self.version,
+            "occurredAt": format_timestamp(self.occurred_at),
+            "processedAt": format_timestamp(self.processed_at),
+        }
+        if self.correlation_id is not None:
+            fields["correlationId"] = self.correlation_id
+        return json.dumps(fields)

@@ -24,6 +24,9 @@ from orders.domain.timestamps import format_timestamp, utc_now
 from orders.usecases.ports import (
     DeliveryRejected,
     EmailSender,
+    Metric,
+    Metrics,
+    NoMetrics,
     OrderEvents,
     OrderStore,
     PublishOutcome,
@@ -99,6 +102,7 @@ class StatusProcessor:
         sms: SmsSender,
         policy: DeliveryPolicy = STAGE_DEFAULTS,
         clock: Callable[[], datetime] = utc_now,
+        metrics: Metrics | None = None,
     ) -> None:
         self._status = status
         self._orders = orders
@@ -107,6 +111,7 @@ class StatusProcessor:
         self._sms = sms
         self._policy = policy
         self._clock = clock
+        self._metrics = metrics or NoMetrics()
 
     def process(self, deliveries: Mapping[str, StatusMessage]) -> dict[str, RecordOutcome]:
         """Process a batch of messages by delivery id; return each delivery's outcome.
@@ -150,12 +155,20 @@ class StatusProcessor:
     ) -> dict[str, RecordOutcome]:
         now = self._clock()
         events = [
-            OrderEvent(order.order_id, self._status, message.version, message.occurred_at, now)
+            OrderEvent(
+                order.order_id,
+                self._status,
+                message.version,
+                message.occurred_at,
+                now,
+                message.correlation_id,
+            )
             for order, message in pending
         ]
         published = self._events.publish(events) if events else PublishOutcome()
         done: dict[str, RecordOutcome] = {}
         told: dict[str, Delivery] = {}
+        messages = {order.order_id: message for order, message in pending}
         records: dict[str, dict[str, Any]] = {}
         for index, (order, message) in enumerate(pending):
             event_id = published.published.get(index)
@@ -167,7 +180,7 @@ class StatusProcessor:
                 logger.warning(
                     "delivery failed, will retry: %s",
                     delivery.reason,
-                    extra=self._log_fields(order.order_id, delivery),
+                    extra=self._log_fields(order.order_id, delivery, message),
                 )
                 done[order.order_id] = RecordOutcome(Result.RETRY, delivery.channel)
                 continue
@@ -178,6 +191,8 @@ class StatusProcessor:
                 "eventId": event_id,
                 **delivery.record(),
             }
+            if message.correlation_id is not None:
+                records[order.order_id]["correlationId"] = message.correlation_id
         # Every record in one write when it can: the customers are already told.
         unrecorded = self._orders.record_many(self._status, records) if records else set()
         for order_id, delivery in told.items():
@@ -185,16 +200,40 @@ class StatusProcessor:
                 done[order_id] = RecordOutcome(Result.RETRY, delivery.channel)
                 continue
             result = Result.SENT if delivery.message_id is not None else Result.NOT_DELIVERED
-            fields = self._log_fields(order_id, delivery)
+            fields = self._log_fields(order_id, delivery, messages[order_id])
             logger.info("order processed", extra={**fields, "result": result.value})
+            self._measure(messages[order_id], delivery, result, now)
             done[order_id] = RecordOutcome(result, delivery.channel)
         return done
 
-    def _log_fields(self, order_id: str, delivery: Delivery) -> dict[str, str | None]:
+    def _measure(
+        self, message: StatusMessage, delivery: Delivery, result: Result, now: datetime
+    ) -> None:
+        """How long the customer waited to be told, and how the telling went, by channel."""
+        lag = (now - message.occurred_at).total_seconds() * 1000
+        outcome = "DeliveriesSent" if result is Result.SENT else "DeliveriesFailed"
+        self._metrics.emit(
+            [
+                Metric(
+                    "ProcessingLag",
+                    round(lag),
+                    "Milliseconds",
+                    {"Status": self._status.value},
+                    True,
+                ),
+                Metric(outcome, 1, dimensions={"Channel": delivery.channel.value}),
+            ],
+            {"orderId": message.order_id, "correlationId": message.correlation_id},
+        )
+
+    def _log_fields(
+        self, order_id: str, delivery: Delivery, message: StatusMessage
+    ) -> dict[str, str | None]:
         """What a log line says of one record: never the address or number, only masked."""
         return {
             "orderId": order_id,
             "status": self._status.value,
+            "correlationId": message.correlation_id,
             "channel": delivery.channel.value,
             "destination": delivery.destination,
             "subject": delivery.subject,

@@ -8,7 +8,7 @@ import logging
 import pytest
 
 import handler
-from tests.integration.conftest import Api, Queues
+from tests.integration.conftest import Api, EventInbox, Queues
 from tests.support.data import laptop_order
 from tests.support.events import LambdaContext, api_event
 
@@ -80,3 +80,20 @@ def test_every_log_line_of_the_request_names_its_correlation_id(
     lines = [r for r in caplog.records if r.name.startswith("orders")]
     assert lines
     assert {getattr(r, "correlationId", None) for r in lines} == {"desk-12"}
+
+
+def test_the_correlation_id_reaches_the_processor_its_record_and_the_order_event(
+    api: Api, queues: Queues, events: EventInbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    order_id = api.create(laptop_order(), headers={"X-Correlation-Id": "desk-40"}).body["orderId"]
+
+    with caplog.at_level(logging.INFO, logger="orders"):
+        queues.deliver("received")
+
+    processed = api.get(order_id).body["processing"]["received"]
+    assert processed["correlationId"] == "desk-40"
+    (event,) = events.events()
+    assert json.loads(event["message"])["correlationId"] == "desk-40"
+    lines = [r for r in caplog.records if getattr(r, "orderId", None) == order_id]
+    assert lines
+    assert {getattr(r, "correlationId", None) for r in lines} == {"desk-40"}

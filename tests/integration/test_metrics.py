@@ -88,3 +88,37 @@ def test_a_sweep_that_gives_up_reports_it(
 
     (record,) = emitted(capsys)
     assert metric_values(record)["DispatchesAbandoned"] == (1, {})
+
+
+def test_processing_reports_the_lag_and_the_delivery_by_channel(
+    api: Api, queues: Queues, capsys: Captured
+) -> None:
+    order_id = api.create(laptop_order(), headers={"X-Correlation-Id": "desk-50"}).body["orderId"]
+    capsys.readouterr()
+
+    queues.deliver("received")
+
+    records = emitted(capsys)
+    found = {name: value for r in records for name, value in metric_values(r).items()}
+    lag, by_status = found["ProcessingLag"]
+    assert by_status == {"Status": "received"}
+    assert 0 <= lag < 60_000
+    (lag_record,) = [r for r in records if "ProcessingLag" in r]
+    assert lag_record["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["Status"], []]
+    assert found["DeliveriesSent"] == (1, {"Channel": "email"})
+    assert {(r["orderId"], r["correlationId"]) for r in records} == {(order_id, "desk-50")}
+
+
+def test_a_message_that_cannot_be_delivered_counts_as_a_failed_delivery(
+    api: Api, queues: Queues, capsys: Captured
+) -> None:
+    body = laptop_order()
+    body["customer"] = {"name": "Kwame Mensah", "phone": "12"}  # no country would take it
+    assert api.create(body).status == 201
+    capsys.readouterr()
+
+    queues.deliver("received")
+
+    found = {name: value for r in emitted(capsys) for name, value in metric_values(r).items()}
+    assert found["DeliveriesFailed"] == (1, {"Channel": "sms"})
+    assert "DeliveriesSent" not in found
