@@ -6,6 +6,7 @@ from typing import Any
 
 from openapi_spec_validator import validate
 
+from orders.api.problems import _PROBLEMS
 from tests.support.contract import spec
 
 
@@ -45,3 +46,33 @@ def test_the_document_and_the_template_declare_the_same_routes(template: dict[st
             assert properties["ApiKeyRequired"] is True
 
     assert documented == deployed
+
+
+def _problem_examples() -> list[dict[str, Any]]:
+    examples = []
+    for response in spec()["components"]["responses"].values():
+        content = response.get("content", {}).get("application/problem+json")
+        if content is None:
+            continue
+        if "example" in content:
+            examples.append(content["example"])
+        examples.extend(example["value"] for example in content.get("examples", {}).values())
+    return examples
+
+
+def test_every_error_example_is_a_problem_the_service_really_answers() -> None:
+    # The (type, title) pairs the one table of problems.py and the HTTP edge produce.
+    real = {(f"urn:orders:problem:{p.slug}", p.title) for p in _PROBLEMS.values()}
+    real |= {
+        (f"urn:orders:problem:{title.lower().replace(' ', '-')}", title)
+        for title in ("Bad Request", "Content Too Large", "Unsupported Media Type")
+    }
+    real |= {
+        ("urn:orders:problem:precondition-failed", "Precondition Failed"),
+        ("urn:orders:problem:internal-error", "Internal error"),
+    }
+    examples = _problem_examples()
+
+    assert len(examples) >= 10
+    for example in examples:
+        assert (example["type"], example["title"]) in real, example

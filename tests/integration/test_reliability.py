@@ -18,6 +18,7 @@ from ops.redrive import main as redrive
 from orders import bootstrap
 from orders.adapters import clients
 from orders.adapters.orders_table.dispatch import DynamoDispatchLedger
+from orders.domain.model import Status
 from tests.integration.conftest import Api, Inbox, Queues, Sweep
 from tests.support.data import laptop_order
 from tests.support.events import LambdaContext, sqs_event
@@ -347,12 +348,36 @@ def test_a_failed_record_write_is_retried_without_regressing_anything(
 # --- processors under redelivery --------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("atomic_moto_writes")
 def test_two_workers_delivering_one_batch_at_once_record_it_once(
-    api: Api, queues: Queues, inbox: Inbox
+    api: Api, queues: Queues, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     order_ids = [api.create(laptop_order()).body["orderId"] for _ in range(3)]
     bodies = [m["Body"] for m in queues.drain("received")]
     barrier = threading.Barrier(2)
+    # Every record write that reports it recorded, per order: the final item cannot show a
+    # second record (it would look the same), so count the writes that claim one.
+    store = bootstrap.status_processor(Status.RECEIVED)._orders
+    record = store.record_processing
+    recorded: list[str] = []
+
+    def counting(order_id: str, status: Status, fields: dict[str, Any]) -> bool:
+        done = record(order_id, status, fields)
+        if done:
+            recorded.append(order_id)
+        return done
+
+    monkeypatch.setattr(store, "record_processing", counting)
+    # Both workers read the batch's orders before either records: the race, every time.
+    read = store.get_many
+    both_read = threading.Barrier(2)
+
+    def read_then_wait(order_ids: Any) -> Any:
+        found = read(order_ids)
+        both_read.wait(timeout=10)
+        return found
+
+    monkeypatch.setattr(store, "get_many", read_then_wait)
 
     def worker(_: int) -> dict[str, Any]:
         barrier.wait()
@@ -363,6 +388,7 @@ def test_two_workers_delivering_one_batch_at_once_record_it_once(
         results = list(pool.map(worker, range(2)))
 
     assert results == [{"batchItemFailures": []}] * 2
+    assert sorted(recorded) == sorted(order_ids), "an order was recorded twice, or not at all"
     records = [api.get(order_id).body["processing"]["received"] for order_id in order_ids]
     assert all(record["version"] == 1 for record in records)
     sent = inbox.emails()

@@ -2,9 +2,13 @@
 
 Hypothesis writes programs of creates (with and without an ``Idempotency-Key``, retried and
 reused), updates (legal and illegal transitions, field changes, no-ops, stale ``If-Match``),
-reads, complete listings and processor deliveries (drained from the status queues, then
-duplicated, shuffled, split across batches and delivered late), runs them against the real
-handlers, and checks every answer against an in-memory model of what must be true.
+reads, complete listings, processor deliveries (drained from the status queues, then
+duplicated, shuffled, split across batches and delivered late), messages lost on the way,
+sends that fail, and dispatch sweeps on a clock the program moves forward; it runs them
+against the real handlers, and checks every answer against an in-memory model of what must
+be true: every status entered is recorded once with its own version, no status is sent more
+than 1 + the sweeper's limit times, and nothing stays pending unless given up with an error
+log.
 
 The moto stack is built once for the test; each example works on orders of its own, and
 deletes them when it ends, so listings stay small enough to page through completely. A few
@@ -16,20 +20,26 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import sys
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, settings, statistics
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, rule, run_state_machine_as_test
 
+import processors
+from orders import bootstrap
+from orders.adapters import clients
 from tests.integration.conftest import PROCESSORS, Api, EventInbox, Queues, Response
 from tests.support.events import LambdaContext, sqs_event
 from tests.support.figures import report_figure
@@ -49,6 +59,8 @@ FIELDS = ("customer", "device", "issue", "priority")
 BATCH_SIZE = 10  # the event sources' batch size (DESIGN.md §6)
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGES = 200  # a listing that pages longer than this is going round in circles
+MAX_RESENDS = 5  # the sweeper's limit (DESIGN.md §7)
+GRACE = timedelta(minutes=5)  # the status queues' visibility timeout x maxReceiveCount
 
 SETTINGS = settings(
     max_examples=200,
@@ -158,6 +170,7 @@ class ModelOrder:
     records: dict[str, Any] = field(default_factory=dict)  # processing.<status> as first seen
     routed: Counter[str] = field(default_factory=Counter)  # messages seen per status queue
     notified: Counter[str] = field(default_factory=Counter)  # notifications per status
+    lost: Counter[str] = field(default_factory=Counter)  # messages lost on the way, per status
 
 
 @dataclass(frozen=True)
@@ -176,6 +189,47 @@ class Tally:
 
     steps: int = 0
     deliveries: int = 0
+    sweeps: int = 0
+    resent: int = 0
+    lost: int = 0
+    failed_sends: int = 0
+    abandoned: int = 0
+
+
+class Clock:
+    """The service's clock, moved forward by the program; each reading is 1 ms later."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(milliseconds=1)
+        return self.now
+
+
+class GiveUps(logging.Handler):
+    """The sweeper's error logs of a status given up: (order id, status) of each."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.seen: set[tuple[str, str]] = set()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage() == "gave up sending a status message":
+            self.seen.add((getattr(record, "orderId", ""), getattr(record, "status", "")))
+
+
+class FailingSends:
+    """Makes the next ``pending`` SendMessage calls of the service fail, as an SQS outage would."""
+
+    def __init__(self) -> None:
+        self.pending = 0
+        clients.client("sqs").meta.events.register("before-call.sqs.SendMessage", self._fail)
+
+    def _fail(self, **_: Any) -> None:
+        if self.pending > 0:
+            self.pending -= 1
+            raise ClientError({"Error": {"Code": "ServiceUnavailable"}}, "SendMessage")
 
 
 @dataclass
@@ -190,6 +244,9 @@ class World:
     queue_urls: dict[str, str]
     inbox_url: str
     table: str
+    clock: Clock = field(default_factory=Clock)
+    give_ups: GiveUps = field(default_factory=GiveUps)
+    sends: FailingSends = field(default_factory=FailingSends)
     sqs: Any = field(default_factory=lambda: boto3.client("sqs"))
     dynamodb: Any = field(default_factory=lambda: boto3.client("dynamodb"))
     tally: Tally = field(default_factory=Tally)
@@ -247,6 +304,10 @@ class OrderServiceMachine(RuleBasedStateMachine):
         self.keys_used = 0
         self.mailbag: list[Delivery] = []
         self.undelivered: set[str] = set()
+        # The whole service reads one clock, which only the program moves on.
+        world.clock.now = max(world.clock.now, datetime.now(UTC))
+        world.sends.pending = 0
+        self.black_holes: set[str] = set()  # queues whose every message is lost from now on
 
     # --- create ---------------------------------------------------------------------------
 
@@ -410,6 +471,49 @@ class OrderServiceMachine(RuleBasedStateMachine):
             self._deliver(status, batch)
         self._check_processed({delivery.order_id for delivery in picked})
 
+    # --- the recovery path ----------------------------------------------------------------
+
+    @rule(queue=st.sampled_from(STATUSES), data=st.data())
+    @step
+    def lose_messages(self, queue: str, data: st.DataObject) -> None:
+        """Messages that never reach their processor (taken off the queue and dropped)."""
+        self._drain(queue)
+        waiting = [d for d in self.mailbag if d.message_id in self.undelivered]
+        waiting = [d for d in waiting if d.status == queue]
+        if not waiting:
+            return
+        for delivery in data.draw(st.lists(st.sampled_from(waiting), min_size=1, unique=True)):
+            self.undelivered.discard(delivery.message_id)
+            self.mailbag.remove(delivery)
+            self.model[delivery.order_id].lost[queue] += 1
+            self.world.tally.lost += 1
+
+    @rule(queue=st.sampled_from(STATUSES))
+    @step
+    def lose_everything_sent_to(self, queue: str) -> None:
+        """From now on every message of this queue is lost: the sweeper must give up, saying so."""
+        self.black_holes.add(queue)
+
+    @rule(times=st.integers(1, 3))
+    @step
+    def fail_the_next_sends(self, times: int) -> None:
+        """SQS refuses the next few sends, whether the API's or the sweeper's."""
+        self.world.sends.pending = times
+        self.world.tally.failed_sends += times
+
+    @rule(minutes=st.sampled_from((0.5, 2, 4.5, 5.5, 11)))
+    @step
+    def sweep(self, minutes: float) -> None:
+        """Time passes, then the scheduled sweeper runs."""
+        self.world.clock.now += timedelta(minutes=minutes)
+        failing_before = self.world.sends.pending
+        report = processors.sweep_dispatches({"source": "aws.events"}, None)
+        self.world.tally.sweeps += 1
+        self.world.tally.resent += report["resent"]
+        self.world.tally.abandoned += report["abandoned"]
+        assert report["stopped_early"] == 0
+        assert report["failed"] <= failing_before, f"a sweep failed without a cause: {report}"
+
     # --- what must hold -------------------------------------------------------------------
 
     def teardown(self) -> None:
@@ -426,17 +530,44 @@ class OrderServiceMachine(RuleBasedStateMachine):
             self._forget_everything(settled)
 
     def _settle(self) -> None:
-        """Deliver every message still waiting; then every status entered is processed once."""
+        """Deliver everything waiting and let the sweeper recover what was lost, then check.
+
+        Every status entered is then processed, or was given up with an error log after
+        1 + MAX_RESENDS sends; none was sent more often; no order is left on the index.
+        """
+        self.world.sends.pending = 0
+        for _ in range(MAX_RESENDS + 2):
+            self._deliver_everything_waiting()
+            if all(self._recovered(order) for order in self.model.values()):
+                break
+            self.sweep(minutes=GRACE.total_seconds() / 60 + 1)
+        self._deliver_everything_waiting()
+        self.sweep(minutes=GRACE.total_seconds() / 60 + 1)  # settles what the records left
+        self._check_processed(set(self.model))
+        for order in self.model.values():
+            assert self._recovered(order), f"{order.order_id} left pending for ever"
+            for status in order.entered_at:  # lost messages were drained, so counted
+                sent = order.routed[status]
+                assert sent <= 1 + MAX_RESENDS, f"{status} sent {sent} times"
+            stored = self.world.dynamodb.get_item(
+                TableName=self.world.table, Key={"orderId": {"S": order.order_id}}
+            )["Item"]
+            assert "dispatchShard" not in stored, f"{order.order_id} stays on the dispatch index"
+
+    def _deliver_everything_waiting(self) -> None:
         for status in STATUSES:
             self._drain(status)
             waiting = [d for d in self.mailbag if d.message_id in self.undelivered]
             mine = [d for d in waiting if d.status == status]
             for start in range(0, len(mine), BATCH_SIZE):
                 self._deliver(status, mine[start : start + BATCH_SIZE])
-        self._check_processed(set(self.model))
-        for order in self.model.values():
-            assert order.routed == Counter(order.entered_at.keys()), "not one message per status"
-            assert order.delivered == set(order.entered_at)
+
+    def _recovered(self, order: ModelOrder) -> bool:
+        """Every status the order entered was processed, or given up with an error log."""
+        gave_up = {
+            status for order_id, status in self.world.give_ups.seen if order_id == order.order_id
+        }
+        return set(order.entered_at) <= order.delivered | gave_up
 
     def _forget_everything(self, settled: bool) -> None:
         """Delete this example's orders, and its messages if it did not settle."""
@@ -522,8 +653,13 @@ class OrderServiceMachine(RuleBasedStateMachine):
             order = self.model.get(body["orderId"])
             assert order is not None, f"a message for an order nobody made: {body}"
             order.routed[status] += 1
-            assert order.routed[status] == 1, f"{status} routed twice: {body}"
+            sent = order.routed[status]
+            assert sent <= 1 + MAX_RESENDS, f"{status} sent {sent} times: {body}"
             assert body["version"] == order.entered_at.get(status), f"unexpected message {body}"
+            if status in self.black_holes:
+                order.lost[status] += 1
+                self.world.tally.lost += 1
+                continue
             delivery = Delivery(message["MessageId"], status, order.order_id, message["Body"])
             self.mailbag.append(delivery)
             self.undelivered.add(delivery.message_id)
@@ -594,12 +730,17 @@ def orders_of_other_clients(api: Api, queues: Queues) -> None:
             order_id = api.create(body).body["orderId"]
             for status in path:
                 assert api.update(order_id, {"status": status}).status == 200
-    for status in STATUSES:
-        queues.drain(status)
+    for status in STATUSES:  # processed, so the sweeper has nothing of theirs to send
+        queues.deliver(status)
 
 
 def test_every_program_of_calls_and_deliveries_keeps_the_services_promises(
-    api: Api, queues: Queues, events: EventInbox, stack: Stack, request: pytest.FixtureRequest
+    api: Api,
+    queues: Queues,
+    events: EventInbox,
+    stack: Stack,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     orders_of_other_clients(api, queues)
     world = World(
@@ -609,11 +750,23 @@ def test_every_program_of_calls_and_deliveries_keeps_the_services_promises(
         stack.environment["ORDERS_TABLE"],
     )
 
-    with counting_examples() as examples:
-        run_state_machine_as_test(lambda: OrderServiceMachine(world), settings=SETTINGS)
+    world.notifications()  # what the other clients' customers were told: not the model's
+    # One clock for the whole service, so a sweep's "later" is later for every part of it.
+    monkeypatch.setattr(bootstrap.order_service(), "_clock", world.clock)
+    monkeypatch.setattr(bootstrap.dispatch_sweeper(), "_clock", world.clock)
+    sweeper_log = logging.getLogger("orders.usecases.dispatch_sweep")
+    sweeper_log.addHandler(world.give_ups)
+    try:
+        with counting_examples() as examples:
+            run_state_machine_as_test(lambda: OrderServiceMachine(world), settings=SETTINGS)
+    finally:
+        sweeper_log.removeHandler(world.give_ups)
 
+    tally = world.tally
     report_figure(
         request.config,
-        f"state machine: {len(examples)} examples, {world.tally.steps} steps, "
-        f"{world.tally.deliveries} deliveries",
+        f"state machine: {len(examples)} examples, {tally.steps} steps, "
+        f"{tally.deliveries} deliveries, {tally.sweeps} sweeps ({tally.resent} resent, "
+        f"{tally.abandoned} given up), {tally.lost} messages lost, "
+        f"{tally.failed_sends} sends failed",
     )
