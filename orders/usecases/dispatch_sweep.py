@@ -25,7 +25,9 @@ class SweepReport(NamedTuple):
 
     def metrics(self) -> list[Metric]:
         """What an operator watches of a sweep: resent, given up, and still pending after it."""
-        pending = self.orders - self.settled - self.abandoned
+        pending = (
+            self.orders - self.settled
+        )  # an abandoned order with nothing else pending is settled too
         return [
             Metric("DispatchesResent", self.resent),
             Metric("DispatchesAbandoned", self.abandoned),

@@ -177,7 +177,15 @@ def test_order_events_name_no_customer_and_carry_the_status_to_filter_on(
 
     (event,) = events.events()
     body = json.loads(event["message"])
-    assert body.keys() == {"type", "orderId", "status", "version", "occurredAt", "processedAt"}
+    assert body.keys() == {
+        "type",
+        "orderId",
+        "status",
+        "version",
+        "occurredAt",
+        "processedAt",
+        "correlationId",  # the id of the request that entered the status: no personal data
+    }
     assert (body["orderId"], body["status"], body["version"]) == (order_id, "received", 1)
     assert event["attributes"] == {"orderId": order_id, "status": "received"}
     assert event["subject"] is None

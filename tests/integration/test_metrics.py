@@ -64,7 +64,7 @@ def test_a_sweep_reports_what_it_resent_and_what_is_still_pending(
     queues.drain("received")  # lost on the way: nothing recorded them
     capsys.readouterr()
 
-    sweep(minutes_later=3)
+    sweep(minutes_later=6)  # past the grace: visibility timeout x receives, 5 minutes
 
     (record,) = emitted(capsys)
     assert metric_values(record) == {
@@ -79,15 +79,16 @@ def test_a_sweep_that_gives_up_reports_it(
 ) -> None:
     api.create(laptop_order())
     queues.drain("received")
-    for attempt in range(1, 6):
-        sweep(minutes_later=3 * attempt)
+    for attempt in range(5):
+        sweep(minutes_later=6 + 6 * attempt)
         queues.drain("received")
     capsys.readouterr()
 
-    sweep(minutes_later=30)
+    sweep(minutes_later=36)
 
     (record,) = emitted(capsys)
     assert metric_values(record)["DispatchesAbandoned"] == (1, {})
+    assert metric_values(record)["DispatchesPending"] == (0, {})
 
 
 def test_processing_reports_the_lag_and_the_delivery_by_channel(

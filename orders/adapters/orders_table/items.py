@@ -21,23 +21,6 @@ class _Deserializer(TypeDeserializer):  # type: ignore[misc]
 
 _serializer = TypeSerializer()
 _deserializer = _Deserializer()
-# The attributes of an item that are the order's document, in the order the API shows them; the
-# rest (dispatch ledger, request fingerprint) are the table's bookkeeping.
-_DOCUMENT_FIELDS = (
-    "orderId",
-    "status",
-    "version",
-    "customer",
-    "device",
-    "issue",
-    "priority",
-    "createdAt",
-    "updatedAt",
-    "history",
-    "processing",
-)
-
-
 def _plain(typed: Mapping[str, Any]) -> Any:
     """One typed value as a plain one: the types orders use directly, the rest through boto3.
 
@@ -98,12 +81,19 @@ def order_from_item(item: Mapping[str, Any]) -> Order:
     return documents.order_from_document(document_from_item(item))
 
 
-def _strings(typed: Mapping[str, Any]) -> dict[str, Any]:
-    """A map whose values are all strings (customer, device, a history entry), in one pass."""
+# The fields of each part of the document this version knows; an attribute written by a newer
+# deploy (or by hand) is left out, as ``documents.order_from_document`` leaves it out.
+_CUSTOMER_FIELDS = ("name", "email", "phone", "language")
+_DEVICE_FIELDS = ("type", "brand", "model", "serialNumber")
+_HISTORY_FIELDS = ("status", "at", "note")
+
+
+def _strings(typed: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """The known ``fields`` of a map whose values are strings (customer, device, an entry)."""
     try:
-        return {name: value["S"] for name, value in typed.items()}
+        return {name: typed[name]["S"] for name in fields if name in typed}
     except KeyError:
-        return {name: _plain(value) for name, value in typed.items()}
+        return {name: _plain(typed[name]) for name in fields if name in typed}
 
 
 def _record(typed: Mapping[str, Any]) -> dict[str, Any]:
@@ -123,21 +113,19 @@ def document_from_item(item: Mapping[str, Any]) -> dict[str, Any]:
             "orderId": item["orderId"]["S"],
             "status": item["status"]["S"],
             "version": int(item["version"]["N"]),
-            "customer": _strings(item["customer"]["M"]),
-            "device": _strings(item["device"]["M"]),
+            "customer": _strings(item["customer"]["M"], _CUSTOMER_FIELDS),
+            "device": _strings(item["device"]["M"], _DEVICE_FIELDS),
             "issue": item["issue"]["S"],
             "priority": item["priority"]["S"],
             "createdAt": item["createdAt"]["S"],
             "updatedAt": item["updatedAt"]["S"],
-            "history": [_strings(entry["M"]) for entry in item["history"]["L"]],
+            "history": [_strings(entry["M"], _HISTORY_FIELDS) for entry in item["history"]["L"]],
             "processing": {}
             if processing is None
             else {status: _record(record["M"]) for status, record in processing["M"].items()},
         }
     except (KeyError, ValueError):
-        document = {name: _plain(item[name]) for name in _DOCUMENT_FIELDS if name in item}
-        document.setdefault("processing", {})
-        return document
+        return documents.order_to_document(documents.order_from_document(from_item(item)))
 
 
 def failed_condition_item(error: ClientError) -> dict[str, Any] | None:
