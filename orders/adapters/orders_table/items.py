@@ -21,6 +21,8 @@ class _Deserializer(TypeDeserializer):  # type: ignore[misc]
 
 _serializer = TypeSerializer()
 _deserializer = _Deserializer()
+
+
 def _plain(typed: Mapping[str, Any]) -> Any:
     """One typed value as a plain one: the types orders use directly, the rest through boto3.
 
