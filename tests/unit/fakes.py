@@ -152,6 +152,11 @@ class Clock:
         return moment
 
 
+# The moment the unit tests run at, and the ids of their orders.
+NOW = datetime(2024, 3, 4, 9, 30, tzinfo=UTC)
+LUCIA_ID = "3f6c2a8e-51b4-4f7d-9a0e-6d2b8c1e7f45"
+KWAME_ID = "7b1d9c2e-4a3f-4e6b-8d5c-2f1a0e9b8c7d"
+NOBODY_ID = "00000000-0000-4000-8000-000000000000"
 LUCIA = Customer(name="Lucía Fernández", email="lucia.fernandez@example.com")
 THINKPAD = Device(type="laptop", brand="Lenovo", model="ThinkPad T14", serial_number="PF-3XK9QZ")
 COFFEE_SPILL = "Does not boot after a coffee spill on the keyboard."

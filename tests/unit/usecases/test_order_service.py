@@ -4,8 +4,6 @@ Each request goes through the HTTP edge's validation first, as the handler sends
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from orders.api.validation import parse_idempotency_key, parse_new_order, parse_order_patch
@@ -20,12 +18,15 @@ from orders.domain.messages import StatusMessage
 from orders.domain.model import HistoryEntry, Order, Priority, Status
 from orders.usecases.order_service import Created, OrderService
 from tests.support.data import laptop_order
-from tests.unit.fakes import Clock, FakeOrderRepository, FakeRouter, order_in
-
-NOW = datetime(2024, 3, 4, 9, 30, tzinfo=UTC)
-LUCIA_ID = "3f6c2a8e-51b4-4f7d-9a0e-6d2b8c1e7f45"
-KWAME_ID = "7b1d9c2e-4a3f-4e6b-8d5c-2f1a0e9b8c7d"
-NOBODY_ID = "00000000-0000-4000-8000-000000000000"
+from tests.unit.fakes import (
+    LUCIA_ID,
+    NOBODY_ID,
+    NOW,
+    Clock,
+    FakeOrderRepository,
+    FakeRouter,
+    order_in,
+)
 
 
 class Shop:

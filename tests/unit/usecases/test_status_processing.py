@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from orders.domain.customer_messages import Channel
 from orders.domain.messages import StatusMessage
@@ -15,12 +14,18 @@ from orders.usecases.status_processing import (
     Result,
     StatusProcessor,
 )
-from tests.unit.fakes import Clock, FakeOrderEvents, FakeOrderRepository, FakeSender, order_in
+from tests.unit.fakes import (
+    KWAME_ID,
+    LUCIA_ID,
+    NOBODY_ID,
+    NOW,
+    Clock,
+    FakeOrderEvents,
+    FakeOrderRepository,
+    FakeSender,
+    order_in,
+)
 
-NOW = datetime(2024, 3, 4, 9, 30, tzinfo=UTC)
-LUCIA_ID = "3f6c2a8e-51b4-4f7d-9a0e-6d2b8c1e7f45"
-KWAME_ID = "7b1d9c2e-4a3f-4e6b-8d5c-2f1a0e9b8c7d"
-NOBODY_ID = "00000000-0000-4000-8000-000000000000"
 KWAME = Customer(name="Kwame Mensah", phone="600 111 333")
 KWAME_EMAIL = "kwame.mensah@example.com"
 
