@@ -286,7 +286,9 @@ def _cold_start(kind: Kind, environment: dict[str, str]) -> tuple[float, float]:
         check=False,
         timeout=60,
     )
-    fields = finished.stdout.split()
+    # The last line is the program's; the service's EMF lines (its metrics) come before it.
+    lines = finished.stdout.strip().splitlines()
+    fields = lines[-1].split() if lines else []
     if finished.returncode != 0 or len(fields) != 2 or fields[1] != kind.expected:
         raise RuntimeError(f"{kind.name} failed:\n{finished.stdout}\n{finished.stderr[-2000:]}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -30,6 +30,9 @@ _VARIABLES = {
     "ORDER_EVENTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:orders-bench-order-events",
     "SENDER_EMAIL": "orders@yourshop.example",
     "METRICS_NAMESPACE": "Orders/bench",
+    "CURSOR_KEY": "arn:aws:cloudformation:us-east-1:123456789012:stack/orders-bench/5b0f7a52",
+    "STATUS_QUEUE_VISIBILITY_TIMEOUT": "60",
+    "STATUS_QUEUE_MAX_RECEIVE_COUNT": "5",
     # Nothing listens there: a call the stubs did not answer fails instead of leaving the box.
     "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
 }

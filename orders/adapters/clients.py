@@ -5,16 +5,17 @@ from __future__ import annotations
 import functools
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
 from orders.domain.errors import DependencyUnavailable
+from orders.usecases.ports import DeliveryRejected
 
 # Fail fast inside a 10 s Lambda: a few quick attempts beat one long hang, and API callers get a
 # 503 with Retry-After instead of a timeout. DynamoDB and SQS answer in milliseconds; these
@@ -127,3 +128,18 @@ _UNAVAILABLE_ON_TRANSIENT_ERRORS = _UnavailableOnTransientErrors()
 def unavailable_on_transient_errors() -> _UnavailableOnTransientErrors:
     """Turn throttling, server-side and network failures into ``DependencyUnavailable``."""
     return _UNAVAILABLE_ON_TRANSIENT_ERRORS
+
+
+@contextmanager
+def delivery_failures(permanent: Mapping[str, str], operation: str) -> Iterator[None]:
+    """Around a send to a customer: an error code in ``permanent`` becomes ``DeliveryRejected``
+    (with its reason, recorded and not retried); any other failure ``DependencyUnavailable``."""
+    try:
+        yield
+    except ClientError as error:
+        code = error_code(error)
+        if code in permanent:
+            raise DeliveryRejected(f"{permanent[code]} ({code})") from error
+        raise DependencyUnavailable(code or f"{operation} failed") from error
+    except BotoCoreError as error:
+        raise DependencyUnavailable(type(error).__name__) from error

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from orders.adapters.clients import error_code
+from orders.adapters.clients import delivery_failures
 from orders.domain.customer_messages import CustomerMessage
-from orders.domain.errors import DependencyUnavailable
-from orders.usecases.ports import DeliveryRejected
 
 # Refusals no retry can fix: the address or the message is refused, or the sender is not
 # verified (in the SES sandbox, an unverified recipient is refused the same way). Anything
@@ -32,7 +28,7 @@ class SesEmailSender:
 
     def send(self, to: str, message: CustomerMessage) -> str:
         """Send ``message`` to ``to``; return SES's message id."""
-        try:
+        with delivery_failures(_PERMANENT, "SendEmail"):
             response = self._ses.send_email(
                 FromEmailAddress=self._sender,
                 Destination={"ToAddresses": [to]},
@@ -47,11 +43,4 @@ class SesEmailSender:
                     {"Name": "status", "Value": message.status.value},
                 ],
             )
-        except ClientError as error:
-            code = error_code(error)
-            if code in _PERMANENT:
-                raise DeliveryRejected(f"{_PERMANENT[code]} ({code})") from error
-            raise DependencyUnavailable(code or "SendEmail failed") from error
-        except BotoCoreError as error:
-            raise DependencyUnavailable(type(error).__name__) from error
         return str(response["MessageId"])

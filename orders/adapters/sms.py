@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from orders.adapters.clients import error_code
+from orders.adapters.clients import delivery_failures
 from orders.domain.customer_messages import CustomerMessage
-from orders.domain.errors import DependencyUnavailable
 from orders.usecases.ports import DeliveryRejected
 
 # SNS refuses a number it cannot use with InvalidParameter (also for a message it rejects).
-_PERMANENT = {"InvalidParameter", "InvalidParameterValue"}
+_PERMANENT = dict.fromkeys(
+    ("InvalidParameter", "InvalidParameterValue"), "the phone number was rejected"
+)
 
 
 class SnsSmsSender:
@@ -23,7 +22,7 @@ class SnsSmsSender:
 
     def send(self, phone: str, message: CustomerMessage) -> str:
         """Send ``message.sms`` to ``phone`` (E.164); return SNS's message id."""
-        try:
+        with delivery_failures(_PERMANENT, "Publish"):
             if self._sns.check_if_phone_number_is_opted_out(phoneNumber=phone)["isOptedOut"]:
                 raise DeliveryRejected("the phone number has opted out of SMS")
             response = self._sns.publish(
@@ -33,11 +32,4 @@ class SnsSmsSender:
                     "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}
                 },
             )
-        except ClientError as error:
-            code = error_code(error)
-            if code in _PERMANENT:
-                raise DeliveryRejected(f"the phone number was rejected ({code})") from error
-            raise DependencyUnavailable(code or "Publish failed") from error
-        except BotoCoreError as error:
-            raise DependencyUnavailable(type(error).__name__) from error
         return str(response["MessageId"])
