@@ -28,7 +28,7 @@ def handle(event: Any, context: Any) -> dict[str, Any]:
     correlation_id = correlation_id_of(event)
     with correlation_scope(correlation_id):
         try:
-            request = parse_event(event, _ROUTES)
+            request = parse_event(event, _ROUTES, correlation_id)
             with time_budget(seconds_left(context)):
                 response = _ROUTES[(request.method, request.route)](request)
         except Exception as error:  # noqa: BLE001 - the edge answers every failure

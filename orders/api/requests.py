@@ -81,8 +81,13 @@ class Request(NamedTuple):
         return document
 
 
-def parse_event(event: Any, routes: Collection[tuple[str, str]]) -> Request:
-    """The request in a proxy event for one of ``routes`` (method, resource path)."""
+def parse_event(
+    event: Any, routes: Collection[tuple[str, str]], correlation_id: str | None = None
+) -> Request:
+    """The request in a proxy event for one of ``routes`` (method, resource path).
+
+    ``correlation_id``: the event's, when the caller has already read it (``correlation_id_of``).
+    """
     if not isinstance(event, Mapping):
         raise HttpProblem(400, "Bad Request", "The request is not an API Gateway proxy event.")
     method, route = event.get("httpMethod"), event.get("resource")
@@ -113,7 +118,7 @@ def parse_event(event: Any, routes: Collection[tuple[str, str]]) -> Request:
         headers=headers,
         query=_query(event),
         body=_body(event),
-        correlation_id=correlation_id_of(event),
+        correlation_id=correlation_id or correlation_id_of(event),
         base_path=_base_path(context, route.replace("{orderId}", order_id)),
         caller=_string_map(context.get("identity")).get("apiKeyId", ""),
     )
