@@ -19,6 +19,8 @@ CORRELATION_HEADER = "X-Correlation-Id"
 # Ids that other systems make (UUIDs, ULIDs, trace ids, "till-2/receipt-0042"): safe in a header
 # and a log line as they are.
 _CORRELATION_ID = re.compile(r"[A-Za-z0-9._:/+=@-]{1,128}")
+# An entity tag (RFC 9110 section 8.8.3): optionally weak, then visible ASCII but DQUOTE, quoted.
+_ENTITY_TAG = re.compile(r'(W/)?"([!#-~]*)"')
 
 
 class HttpProblem(Exception):
@@ -139,25 +141,26 @@ def correlation_id_of(event: Any) -> str:
 def parse_if_match(value: str | None) -> int | None:
     """The version an ``If-Match`` header names; ``None`` for no header or ``*``.
 
-    ``If-Match`` uses the strong comparison (RFC 9110 section 13.1.1): a weak tag never
-    matches, so the precondition fails (412) whatever the order's version.
+    The header is ``*`` or one entity tag, as the order's ``ETag`` gave it; a list of tags or
+    a bare value is a 400. ``If-Match`` uses the strong comparison (RFC 9110 section 13.1.1):
+    a weak tag never matches, and neither does a tag this service never issues (``"abc"``,
+    ``"007"``), so the precondition fails (412) whatever the order's version.
     """
     if value is None or value.strip() == "*":
         return None
     tag = value.strip()
-    weak = tag.startswith("W/")
-    tag = tag.removeprefix("W/")
-    digits = tag[1:-1] if len(tag) >= 2 and tag[0] == tag[-1] == '"' else tag
-    if not (digits.isascii() and digits.isdigit() and len(digits) <= 18):
-        message = 'must be one entity tag from an ETag header, e.g. "3"'
+    match = _ENTITY_TAG.fullmatch(tag)
+    if match is None:
+        message = 'must be * or one entity tag from an ETag header, e.g. "3"'
         raise ValidationFailed([FieldError("If-Match", message)])
+    weak, opaque = match.groups()
     if weak:
-        raise HttpProblem(
-            412,
-            "Precondition Failed",
-            f"{value.strip()} is a weak entity tag, which never matches; send the ETag as is.",
-        )
-    return int(digits)
+        detail = f"{tag} is a weak entity tag, which never matches; send the ETag as is."
+        raise HttpProblem(412, "Precondition Failed", detail)
+    if not (opaque.isdigit() and len(opaque) <= 18 and str(int(opaque)) == opaque):
+        detail = f"{tag} is no ETag this service issues, so it never matches; send the ETag as is."
+        raise HttpProblem(412, "Precondition Failed", detail)
+    return int(opaque)
 
 
 def _base_path(context: Mapping[str, Any], resource_path: str) -> str:
@@ -188,7 +191,10 @@ def _body(event: Mapping[str, Any]) -> bytes | None:
     if body is None:
         return None
     if not isinstance(body, str):
-        raise HttpProblem(400, "Bad Request", "The body is not valid UTF-8 JSON.")
+        # API Gateway always passes the body as text; a proxy or an invoke that decoded it
+        # already sent a JSON value, which is not a reason to call the JSON invalid.
+        detail = "The body must be a JSON object, sent as JSON text."
+        raise HttpProblem(400, "Bad Request", detail)
     try:
         if event.get("isBase64Encoded"):
             return base64.b64decode(body, validate=True)

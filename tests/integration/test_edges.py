@@ -109,6 +109,19 @@ def test_a_json_body_that_is_not_an_object_says_so(api: Api, body: str) -> None:
     assert "not valid UTF-8 JSON" not in response.body["detail"]
 
 
+@pytest.mark.parametrize("decoded", [3, [1, 2], {"issue": "x"}, True])
+def test_a_body_passed_already_decoded_is_not_called_invalid_json(decoded: object) -> None:
+    # API Gateway passes text; a proxy or an invoke that decoded the JSON passes the value.
+    event = {**api_event("POST", "/orders", raw_body="{}"), "body": decoded}
+
+    response = handler.handle(event, LambdaContext())
+
+    assert response["statusCode"] == 400
+    detail = json.loads(response["body"])["detail"]
+    assert "must be a JSON object" in detail
+    assert "not valid UTF-8 JSON" not in detail
+
+
 # --- stored documents -------------------------------------------------------------------------
 
 
@@ -221,3 +234,25 @@ def test_a_cursor_keyed_by_the_public_table_name_is_refused(api: Api, stack: Sta
 
     assert forged.status == 400
     assert genuine.status == 200
+
+
+@pytest.mark.parametrize("tag", ['"abc"', '"01"', '""'])
+def test_an_if_match_tag_this_service_never_issues_fails_the_precondition(
+    api: Api, tag: str
+) -> None:
+    order_id = api.create(laptop_order()).body["orderId"]
+
+    response = api.update(order_id, {"status": "inprocess"}, headers={"If-Match": tag})
+
+    assert response.status == 412
+    assert api.get(order_id).body["status"] == "received"
+
+
+@pytest.mark.parametrize("value", ['"1", "2"', "1", "W/1", '"1'])
+def test_an_if_match_that_is_not_star_or_one_entity_tag_is_400(api: Api, value: str) -> None:
+    order_id = api.create(laptop_order()).body["orderId"]
+
+    response = api.update(order_id, {"status": "inprocess"}, headers={"If-Match": value})
+
+    assert response.status == 400
+    assert response.body["errors"][0]["field"] == "If-Match"
