@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import jsonschema_rs
 from openapi_spec_validator import validate
 
 from orders.api.problems import _PROBLEMS
@@ -76,3 +78,28 @@ def test_every_error_example_is_a_problem_the_service_really_answers() -> None:
     assert len(examples) >= 10
     for example in examples:
         assert (example["type"], example["title"]) in real, example
+
+
+def _patterns(node: Any, where: str = "") -> Iterator[tuple[str, str]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "pattern" and isinstance(value, str):
+                yield where, value
+            else:
+                yield from _patterns(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _patterns(value, f"{where}/{index}")
+
+
+def test_every_pattern_is_a_regular_expression_json_schema_tools_can_read() -> None:
+    # JSON Schema patterns are ECMA-262 regular expressions over Unicode text. A surrogate
+    # range (which Python's re accepts) is not one: validators in other languages refuse the
+    # whole pattern, and test generators then ignore it.
+    unreadable = []
+    for where, pattern in _patterns(spec()):
+        try:
+            jsonschema_rs.validator_for({"type": "string", "pattern": pattern})
+        except jsonschema_rs.ValidationError:
+            unreadable.append(where)
+    assert not unreadable, f"not ECMA-262 regular expressions: {unreadable}"

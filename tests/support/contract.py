@@ -31,6 +31,54 @@ def _resolve(node: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
+def _validator(schema: dict[str, Any]) -> OAS30Validator:
+    registry = Registry().with_resource(_SPEC_URI, Resource.from_contents(spec(), DRAFT4))
+    return OAS30Validator(
+        {**schema, "$id": _SPEC_URI}
+        if "$ref" not in schema
+        else {"$ref": _SPEC_URI + schema["$ref"]},
+        registry=registry,
+        format_checker=OAS30Validator.FORMAT_CHECKER,
+    )
+
+
+def request_errors(
+    path: str,
+    method: str,
+    headers: dict[str, str],
+    query: dict[str, Any],
+    body: Any = None,
+) -> list[str]:
+    """What in a request the document forbids: one line per broken rule, none if it allows all.
+
+    Headers and query parameters are checked against their declared schemas (a query value
+    that is all digits is read as the integer it spells), the body against the request body's.
+    """
+    route = spec()["paths"][path]
+    operation = route[method.lower()]
+    sent = {
+        "header": {name.lower(): value for name, value in headers.items()},
+        "query": query,
+    }
+    errors = []
+    declared = [*route.get("parameters", []), *operation.get("parameters", [])]
+    for parameter in map(_resolve, declared):
+        if parameter["in"] not in sent:
+            continue
+        name = parameter["name"].lower() if parameter["in"] == "header" else parameter["name"]
+        value = sent[parameter["in"]].get(name)
+        if value is None:
+            continue
+        if parameter["schema"].get("type") == "integer" and str(value).isdigit():
+            value = int(value)
+        broken = _validator(parameter["schema"]).iter_errors(value)
+        errors += [f"{parameter['name']}: {error.message}" for error in broken]
+    if body is not None and "requestBody" in operation:
+        schema = operation["requestBody"]["content"]["application/json"]["schema"]
+        errors += [f"body: {error.message}" for error in _validator(schema).iter_errors(body)]
+    return errors
+
+
 def check_response(path: str, method: str, response: dict[str, Any]) -> None:
     """Fail unless the response's status, content type and body are what the contract says."""
     status = str(response["statusCode"])
@@ -39,15 +87,7 @@ def check_response(path: str, method: str, response: dict[str, Any]) -> None:
     declared = _resolve(responses[status])
     content_type = response["headers"]["Content-Type"]
     assert content_type in declared["content"], f"{status} is not declared as {content_type}"
-    schema = declared["content"][content_type]["schema"]
-    registry = Registry().with_resource(_SPEC_URI, Resource.from_contents(spec(), DRAFT4))
-    validator = OAS30Validator(
-        {**schema, "$id": _SPEC_URI}
-        if "$ref" not in schema
-        else {"$ref": _SPEC_URI + schema["$ref"]},
-        registry=registry,
-        format_checker=OAS30Validator.FORMAT_CHECKER,
-    )
+    validator = _validator(declared["content"][content_type]["schema"])
     body = json.loads(response["body"])
     errors = sorted(validator.iter_errors(body), key=str)
     assert not errors, f"{method} {path} {status} breaks the contract: {errors[0].message}"
