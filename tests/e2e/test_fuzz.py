@@ -38,6 +38,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.core import NotSet
+from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,
@@ -111,6 +112,7 @@ class FuzzRun:
     cases: Counter[str] = field(default_factory=Counter)
     modes: Counter[str] = field(default_factory=Counter)
     server_errors: Counter[str] = field(default_factory=Counter)
+    failures: Counter[str] = field(default_factory=Counter)
 
     def send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         return self.http.request(
@@ -160,8 +162,8 @@ def fuzz_run(local_stack: LocalStack, pytestconfig: pytest.Config) -> Iterator[F
             f"schemathesis: {sum(run.cases.values())} cases over {len(run.cases)} operations "
             f"({run.modes['positive']} valid, {run.modes['negative']} invalid, "
             f"{run.modes['mislabeled']} labeled valid by the generator but invalid), "
-            f"{sum(run.server_errors.values())} server errors; request-side and response-side "
-            "checks on every case",
+            f"{sum(run.failures.values())} failed checks, {sum(run.server_errors.values())} "
+            "server errors",
         )
 
 
@@ -199,7 +201,11 @@ def test_every_operation_answers_as_documented_whatever_it_is_sent(
         assert response.status_code == 400, response.text
         assert [error["field"] for error in response.json()["errors"]] == ["note"]
         checks = RESPONSE_CHECKS
-    case.validate_response(response, checks=checks, headers={"x-api-key": API_KEY})
+    try:
+        case.validate_response(response, checks=checks, headers={"x-api-key": API_KEY})
+    except FailureGroup as failed:
+        fuzz_run.failures[case.operation.label] += len(failed.exceptions)
+        raise
 
 
 def _labeled_valid(case: schemathesis.Case[Any]) -> bool:
