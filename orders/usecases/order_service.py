@@ -8,7 +8,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from orders.domain import documents
 from orders.domain.commands import ListQuery, NewOrder, OrderPatch
@@ -102,10 +102,10 @@ class OrderService:
         )
         return Created(order)
 
-    def get(self, order_id: str) -> Order:
-        """The order with this id."""
+    def get(self, order_id: str) -> dict[str, Any]:
+        """The order with this id, as its document: a read only shows it (see ``Page``)."""
         _require_order_id(order_id)
-        return self._orders.get(order_id)
+        return self._orders.get_document(order_id)
 
     def update(
         self,

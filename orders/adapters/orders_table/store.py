@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 from orders.adapters.clients import error_code, unavailable_on_transient_errors
 from orders.adapters.orders_table.expressions import UpdateExpression
 from orders.adapters.orders_table.items import (
+    document_from_item,
     failed_condition_item,
     order_from_item,
     serialize,
@@ -69,13 +70,21 @@ class DynamoOrderStore:
 
     def get(self, order_id: str) -> Order:
         """The stored order; raise ``OrderNotFound`` if there is none."""
+        return order_from_item(self._item(order_id))
+
+    def get_document(self, order_id: str) -> dict[str, Any]:
+        """The stored order as its document, with no ``Order`` built in between (see ``Page``)."""
+        return document_from_item(self._item(order_id))
+
+    def _item(self, order_id: str) -> Mapping[str, Any]:
         with unavailable_on_transient_errors():
             response = self._dynamodb.get_item(
                 TableName=self._table, Key=key(order_id), ConsistentRead=True
             )
         if "Item" not in response:
             raise OrderNotFound(order_id)
-        return order_from_item(response["Item"])
+        item: Mapping[str, Any] = response["Item"]
+        return item
 
     def get_many(self, order_ids: Iterable[str]) -> dict[str, Order]:
         """The stored orders among ``order_ids``, by id; missing ids are simply absent."""
