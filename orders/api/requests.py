@@ -93,9 +93,10 @@ def parse_event(
     method, route = event.get("httpMethod"), event.get("resource")
     if not isinstance(method, str) or not isinstance(route, str):
         raise HttpProblem(400, "Bad Request", "The request is not an API Gateway proxy event.")
-    if route not in {known for _, known in routes}:
-        raise HttpProblem(404, "Not Found", "No such resource.")
-    if (method.upper(), route) not in routes:
+    method = method.upper()
+    if (method, route) not in routes:
+        if not any(path == route for _, path in routes):
+            raise HttpProblem(404, "Not Found", "No such resource.")
         allow = ", ".join(sorted(known for known, path in routes if path == route))
         raise HttpProblem(
             405, "Method Not Allowed", f"{route} accepts {allow} only.", {"Allow": allow}
@@ -105,14 +106,18 @@ def parse_event(
         order_id = _string_map(event.get("pathParameters")).get("orderId", "")
         if not order_id:
             raise HttpProblem(400, "Bad Request", "The path needs an order id.")
-    headers = {name.lower(): value for name, value in _string_map(event.get("headers")).items()}
+    headers = {
+        str(name).lower(): value
+        for name, value in _mapping(event.get("headers")).items()
+        if isinstance(value, str)
+    }
     sent = headers.get("x-correlation-id")
     if sent is not None and not _CORRELATION_ID.fullmatch(sent):
         message = "must be 1 to 128 letters, digits or . _ : / + = @ -"
         raise ValidationFailed([FieldError(CORRELATION_HEADER, message)])
     context = _mapping(event.get("requestContext"))
     return Request(
-        method=method.upper(),
+        method=method,
         route=route,
         order_id=order_id,
         headers=headers,
