@@ -73,7 +73,7 @@ class Request(NamedTuple):
                 413, "Content Too Large", f"The body may be at most {MAX_BODY_BYTES} bytes."
             )
         try:
-            document = json.loads(self.body.decode("utf-8"), parse_constant=_reject_constant)
+            document = _DECODER.decode(self.body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError) as error:
             raise HttpProblem(
                 400, "Bad Request", "The body is not valid UTF-8 JSON; send a JSON object."
@@ -204,6 +204,10 @@ def _body(event: Mapping[str, Any]) -> bytes | None:
 
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
+
+
+# Built once: json.loads with options builds a new decoder per call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def _mapping(value: object) -> Mapping[str, Any]:
