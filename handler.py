@@ -17,7 +17,7 @@ from orders.api.requests import (
     parse_event,
     parse_if_match,
 )
-from orders.api.responses import order_response, page_response
+from orders.api.responses import document_response, order_response, page_response
 
 configure_logging()
 
@@ -48,7 +48,7 @@ def _create_order(request: Request) -> dict[str, Any]:
 
 
 def _get_order(request: Request) -> dict[str, Any]:
-    return order_response(200, bootstrap.order_service().get(request.order_id))
+    return document_response(200, bootstrap.order_service().get(request.order_id))
 
 
 def _update_order(request: Request) -> dict[str, Any]:

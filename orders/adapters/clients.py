@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any
 
 import boto3
@@ -69,17 +69,27 @@ def client(service: str) -> Any:
     return created
 
 
-@contextmanager
-def time_budget(seconds: float | None) -> Iterator[None]:
+def time_budget(seconds: float | None) -> _TimeBudget:
     """Within this block no AWS attempt starts unless it can end ``ANSWER_SECONDS`` before
     ``seconds`` from now (the Lambda context's remaining time): a hung dependency gets a 503,
     not a function timeout. ``None``: no limit.
     """
-    token = _deadline.set(None if seconds is None else time.monotonic() + seconds)
-    try:
-        yield
-    finally:
-        _deadline.reset(token)
+    return _TimeBudget(None if seconds is None else time.monotonic() + seconds)
+
+
+# A plain class, not @contextmanager, as _UnavailableOnTransientErrors below: every invocation
+# enters one, and a generator-based context manager costs several times more per use.
+class _TimeBudget:
+    def __init__(self, deadline: float | None) -> None:
+        self._deadline = deadline
+        self._token: Token[float | None] | None = None
+
+    def __enter__(self) -> None:
+        self._token = _deadline.set(self._deadline)
+
+    def __exit__(self, *_: object) -> None:
+        if self._token is not None:
+            _deadline.reset(self._token)
 
 
 def seconds_left(context: Any) -> float | None:

@@ -18,6 +18,11 @@ from orders.usecases.ports import Metric
 # The EMF specification: at most 100 metrics per object and 100 values per metric.
 MAX_METRICS = 100
 MAX_VALUES = 100
+# Built once (json.dumps with options builds one per call); the objects are made here, so no
+# reference cycle needs checking.
+_ENCODER = json.JSONEncoder(
+    separators=(",", ":"), ensure_ascii=False, default=str, check_circular=False
+)
 
 
 class EmfMetrics:
@@ -37,24 +42,29 @@ class EmfMetrics:
         """Write ``metrics``, one object per dimension set, with ``properties`` on each."""
         groups: dict[tuple[tuple[tuple[str, str], ...], bool], list[Metric]] = {}
         for metric in metrics:
-            key = (tuple(sorted(metric.dimensions.items())), metric.rollup)
-            groups.setdefault(key, []).append(metric)
-        lines = [
-            self._record(dict(dimensions), rollup, chunk, properties)
-            for (dimensions, rollup), group in groups.items()
-            for chunk in _chunks(group)
-        ]
-        if lines:
-            stream = self._stream()
-            stream.write("".join(lines))
-            stream.flush()
+            dimensions = tuple(sorted(metric.dimensions.items())) if metric.dimensions else ()
+            groups.setdefault((dimensions, metric.rollup), []).append(metric)
+        if not groups:
+            return
+        shared = {name: value for name, value in properties.items() if value is not None}
+        timestamp = int(self._clock() * 1000)
+        stream = self._stream()
+        stream.write(
+            "".join(
+                self._record(dict(dimensions), rollup, chunk, shared, timestamp)
+                for (dimensions, rollup), group in groups.items()
+                for chunk in _chunks(group)
+            )
+        )
+        stream.flush()
 
     def _record(
         self,
         dimensions: dict[str, str],
         rollup: bool,
         metrics: Sequence[Metric],
-        properties: Mapping[str, Any],
+        properties: dict[str, Any],
+        timestamp: int,
     ) -> str:
         samples: dict[str, list[float]] = {}
         units: dict[str, str] = {}
@@ -64,11 +74,11 @@ class EmfMetrics:
         dimension_sets = [sorted(dimensions)]
         if rollup and dimensions:
             dimension_sets.append([])
-        record: dict[str, Any] = {k: v for k, v in properties.items() if v is not None}
-        record |= dimensions
-        record |= {name: v[0] if len(v) == 1 else v for name, v in samples.items()}
+        record: dict[str, Any] = properties | dimensions
+        for name, values in samples.items():
+            record[name] = values[0] if len(values) == 1 else values
         record["_aws"] = {
-            "Timestamp": int(self._clock() * 1000),
+            "Timestamp": timestamp,
             "CloudWatchMetrics": [
                 {
                     "Namespace": self._namespace,
@@ -77,11 +87,13 @@ class EmfMetrics:
                 }
             ],
         }
-        return json.dumps(record, separators=(",", ":"), ensure_ascii=False, default=str) + "\n"
+        return _ENCODER.encode(record) + "\n"
 
 
 def _chunks(metrics: list[Metric]) -> list[list[Metric]]:
     """Split so that no object has more than MAX_METRICS names or MAX_VALUES values per name."""
+    if len(metrics) <= min(MAX_METRICS, MAX_VALUES):  # the usual few: they fit in one
+        return [metrics]
     chunks: list[list[Metric]] = [[]]
     names: set[str] = set()
     counts: dict[str, int] = {}

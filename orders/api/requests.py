@@ -75,7 +75,7 @@ class Request(NamedTuple):
                 413, "Content Too Large", f"The body may be at most {MAX_BODY_BYTES} bytes."
             )
         try:
-            document = json.loads(self.body.decode("utf-8"), parse_constant=_reject_constant)
+            document = _DECODER.decode(self.body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError) as error:
             raise HttpProblem(
                 400, "Bad Request", "The body is not valid UTF-8 JSON; send a JSON object."
@@ -95,9 +95,10 @@ def parse_event(
     method, route = event.get("httpMethod"), event.get("resource")
     if not isinstance(method, str) or not isinstance(route, str):
         raise HttpProblem(400, "Bad Request", "The request is not an API Gateway proxy event.")
-    if route not in {known for _, known in routes}:
-        raise HttpProblem(404, "Not Found", "No such resource.")
-    if (method.upper(), route) not in routes:
+    method = method.upper()
+    if (method, route) not in routes:
+        if not any(path == route for _, path in routes):
+            raise HttpProblem(404, "Not Found", "No such resource.")
         allow = ", ".join(sorted(known for known, path in routes if path == route))
         raise HttpProblem(
             405, "Method Not Allowed", f"{route} accepts {allow} only.", {"Allow": allow}
@@ -107,14 +108,18 @@ def parse_event(
         order_id = _string_map(event.get("pathParameters")).get("orderId", "")
         if not order_id:
             raise HttpProblem(400, "Bad Request", "The path needs an order id.")
-    headers = {name.lower(): value for name, value in _string_map(event.get("headers")).items()}
+    headers = {
+        str(name).lower(): value
+        for name, value in _mapping(event.get("headers")).items()
+        if isinstance(value, str)
+    }
     sent = headers.get("x-correlation-id")
     if sent is not None and not _CORRELATION_ID.fullmatch(sent):
         message = "must be 1 to 128 letters, digits or . _ : / + = @ -"
         raise ValidationFailed([FieldError(CORRELATION_HEADER, message)])
     context = _mapping(event.get("requestContext"))
     return Request(
-        method=method.upper(),
+        method=method,
         route=route,
         order_id=order_id,
         headers=headers,
@@ -205,6 +210,10 @@ def _body(event: Mapping[str, Any]) -> bytes | None:
 
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
+
+
+# Built once: json.loads with options builds a new decoder per call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def _mapping(value: object) -> Mapping[str, Any]:

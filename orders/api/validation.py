@@ -217,6 +217,10 @@ class _Errors:
             self.add(where, "must be a string")
             return None
         value = value.strip()
+        # The usual text, at a glance: a printable string holds no control, bidirectional or
+        # surrogate character, though it may hold U+FFFD.
+        if 0 < len(value) <= max_length and value.isprintable() and "\ufffd" not in value:
+            return value
         control = _CONTROL_BUT_LINE_BREAKS if multiline else _CONTROL
         if _SURROGATE.search(value):
             self.add(where, "must be valid UTF-8 text (it holds a lone surrogate)")

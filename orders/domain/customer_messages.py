@@ -74,6 +74,7 @@ _SMS = {
     },
 }
 _SPACES = re.compile(r"\s+")
+_NOT_IN_A_LINE = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 
 class Channel(StrEnum):
@@ -142,10 +143,13 @@ def _one_line(text: str) -> str:
     CR and LF are what header injection needs; the others (NUL, bidi overrides, zero-width)
     would garble a subject or an SMS.
     """
-    cleaned = "".join(
-        " " if unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"} else char for char in text
-    )
-    return _SPACES.sub(" ", cleaned).strip()
+    # A printable string holds none of them (isprintable is false for Cc, Cf, Zl and Zp): the
+    # usual text skips the look at each character.
+    if not text.isprintable():
+        text = "".join(
+            " " if unicodedata.category(char) in _NOT_IN_A_LINE else char for char in text
+        )
+    return _SPACES.sub(" ", text).strip()
 
 
 def _quoted_issue(issue: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
@@ -43,6 +44,7 @@ TRANSITIONS: Mapping[Status, frozenset[Status]] = MappingProxyType(
 INITIAL_STATUS = Status.RECEIVED
 
 
+@functools.cache  # the graph is fixed: every status change asks again
 def predecessors(status: Status) -> frozenset[Status]:
     """The statuses from which an order may move to ``status``."""
     return frozenset(source for source, targets in TRANSITIONS.items() if status in targets)

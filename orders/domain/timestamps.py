@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 
@@ -10,9 +11,13 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+# A request formats the same few moments again and again (an order's creation is also its first
+# update, its first history entry and its message's time), and each isoformat takes about a
+# microsecond; a cache hit, a twentieth of that.
+@functools.lru_cache(maxsize=1024)
 def format_timestamp(moment: datetime) -> str:
     """RFC 3339 in UTC with millisecond precision and a ``Z``; sorts as text in time order."""
-    # isoformat is several times faster than strftime, and every document formats a few times.
+    # isoformat is several times faster than strftime.
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 

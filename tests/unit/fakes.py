@@ -43,6 +43,9 @@ class FakeOrderRepository:
         except KeyError:
             raise OrderNotFound(order_id) from None
 
+    def get_document(self, order_id: str) -> dict[str, Any]:
+        return documents.order_to_document(self.get(order_id))
+
     def get_many(self, order_ids: Iterable[str]) -> dict[str, Order]:
         return {oid: self.orders[oid] for oid in set(order_ids) if oid in self.orders}
 

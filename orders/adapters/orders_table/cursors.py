@@ -14,6 +14,8 @@ from orders.domain.errors import InvalidCursor
 from orders.domain.model import Status
 
 _CHECK_SIZE = 12
+# Built once: json.dumps with options builds a new encoder per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), sort_keys=True)
 
 
 class CursorCodec:
@@ -26,10 +28,8 @@ class CursorCodec:
 
     def encode(self, position: Mapping[str, Any], status: Status | None) -> str:
         """The cursor of ``position`` in the listing of ``status`` (``None``: every order)."""
-        payload = json.dumps(
-            {"s": None if status is None else status.value, "k": position},
-            separators=(",", ":"),
-            sort_keys=True,
+        payload = _ENCODER.encode(
+            {"s": None if status is None else status.value, "k": position}
         ).encode()
         return base64.urlsafe_b64encode(payload + self._check(payload)).decode().rstrip("=")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -12,6 +13,7 @@ from botocore.exceptions import ClientError
 from orders.adapters.clients import error_code, unavailable_on_transient_errors
 from orders.adapters.orders_table.expressions import UpdateExpression
 from orders.adapters.orders_table.items import (
+    document_from_item,
     failed_condition_item,
     order_from_item,
     serialize,
@@ -69,13 +71,21 @@ class DynamoOrderStore:
 
     def get(self, order_id: str) -> Order:
         """The stored order; raise ``OrderNotFound`` if there is none."""
+        return order_from_item(self._item(order_id))
+
+    def get_document(self, order_id: str) -> dict[str, Any]:
+        """The stored order as its document, with no ``Order`` built in between (see ``Page``)."""
+        return document_from_item(self._item(order_id))
+
+    def _item(self, order_id: str) -> Mapping[str, Any]:
         with unavailable_on_transient_errors():
             response = self._dynamodb.get_item(
                 TableName=self._table, Key=key(order_id), ConsistentRead=True
             )
         if "Item" not in response:
             raise OrderNotFound(order_id)
-        return order_from_item(response["Item"])
+        item: Mapping[str, Any] = response["Item"]
+        return item
 
     def get_many(self, order_ids: Iterable[str]) -> dict[str, Order]:
         """The stored orders among ``order_ids``, by id; missing ids are simply absent."""
@@ -214,28 +224,17 @@ class DynamoOrderStore:
         all_pending: Sequence[str] | None,
     ) -> dict[str, Any]:
         """The UpdateItem that records ``processing.<status>`` (see ``_record``)."""
-        names = {f"#p{index}": name for index, name in enumerate(pending_entry_keys(status.value))}
-        removed = [f"#pendingDispatch.{placeholder}" for placeholder in names]
-        condition = "attribute_exists(orderId) AND attribute_not_exists(#processing.#status)"
+        pending = None if all_pending is None else tuple(all_pending)
+        update, condition, names = _record_expressions(status, pending)
         values: dict[str, Any] = {":record": serialize(dict(record))}
-        if all_pending is not None:
-            removed += ["dispatchShard", "dispatchDue"]
-            condition += " AND size(#pendingDispatch) = :size"
-            values[":size"] = serialize(len(all_pending))
-            placeholders = {name: placeholder for placeholder, name in names.items()}
-            for name in all_pending:
-                condition += f" AND attribute_exists(#pendingDispatch.{placeholders[name]})"
+        if pending is not None:
+            values[":size"] = serialize(len(pending))
         return {
             "TableName": self._table,
             "Key": key(order_id),
-            "UpdateExpression": f"SET #processing.#status = :record REMOVE {', '.join(removed)}",
+            "UpdateExpression": update,
             "ConditionExpression": condition,
-            "ExpressionAttributeNames": {
-                "#processing": "processing",
-                "#pendingDispatch": PENDING,
-                "#status": status.value,
-                **names,
-            },
+            "ExpressionAttributeNames": dict(names),
             "ExpressionAttributeValues": values,
         }
 
@@ -251,3 +250,29 @@ class DynamoOrderStore:
                 return items
             time.sleep(0.05 * 2**attempt)
         raise DependencyUnavailable("BatchGetItem left keys unprocessed")
+
+
+# A batch writes one of these per record, each the same but for the key and the record: made
+# once per status and set of pending keys (each request gets its own copy of the names).
+@functools.cache
+def _record_expressions(
+    status: Status, all_pending: tuple[str, ...] | None
+) -> tuple[str, str, dict[str, str]]:
+    """The update, the condition and the names of ``_record_update`` for ``status``."""
+    names = {f"#p{index}": name for index, name in enumerate(pending_entry_keys(status.value))}
+    removed = [f"#pendingDispatch.{placeholder}" for placeholder in names]
+    condition = "attribute_exists(orderId) AND attribute_not_exists(#processing.#status)"
+    if all_pending is not None:
+        removed += ["dispatchShard", "dispatchDue"]
+        condition += " AND size(#pendingDispatch) = :size"
+        placeholders = {name: placeholder for placeholder, name in names.items()}
+        for name in all_pending:
+            condition += f" AND attribute_exists(#pendingDispatch.{placeholders[name]})"
+    update = f"SET #processing.#status = :record REMOVE {', '.join(removed)}"
+    every_name = {
+        "#processing": "processing",
+        "#pendingDispatch": PENDING,
+        "#status": status.value,
+        **names,
+    }
+    return update, condition, every_name

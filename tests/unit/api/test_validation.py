@@ -465,3 +465,16 @@ def test_an_idempotency_key_is_trimmed_and_may_be_255_characters() -> None:
 @pytest.mark.parametrize("key", ["", "   ", "k" * 256, "clé-unique", "tab\there"])
 def test_a_blank_long_or_non_printable_idempotency_key_is_refused(key: str) -> None:
     assert list(failures(parse_idempotency_key, key)) == ["Idempotency-Key"]
+
+
+@pytest.mark.parametrize("name", ["Zoë Ng 吴", "Ana\u00a0María", "Kwame 🛠️ Mensah"])
+def test_text_in_any_script_with_any_space_or_emoji_is_kept_as_written(name: str) -> None:
+    new = parse_new_order(with_customer(name=name, email="zoe@example.com"))
+
+    assert new.customer.name == name
+
+
+def test_printable_text_over_its_limit_is_still_refused() -> None:
+    assert failures(parse_new_order, with_customer(name="Zoë" * 34, email="zoe@example.com")) == {
+        "customer.name": "must be at most 100 characters"
+    }

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import unicodedata
+
 import pytest
 
 from orders.domain.customer_messages import MAX_SMS, message_for, short_number
@@ -85,6 +88,31 @@ def test_no_customer_input_puts_a_control_character_in_a_subject_or_an_sms(
     assert "\r" not in message.body
     assert "\nBcc:" not in message.body
     assert "\nX-Evil" not in message.body
+
+
+def test_names_in_any_script_reach_the_subject_as_written() -> None:
+    order = order_in(
+        Status.RECEIVED,
+        customer=Customer(name="Zoë Ng 吴", email="zoe@example.com"),
+        device=Device(type="móvil", brand="Xiaomi\u00a0Redmi"),  # a no-break space: one space
+    )
+
+    message = message_for(order, Status.RECEIVED, Language.ES)
+
+    assert message.subject == "Hemos recibido tu móvil Xiaomi Redmi"
+    assert message.body.startswith("Hola Zoë Ng 吴:")
+
+
+def test_no_character_taken_out_of_a_line_counts_as_printable() -> None:
+    # Text that is printable skips the look at each character, so this must hold.
+    taken_out = {"Cc", "Cf", "Zl", "Zp"}
+    printable = [
+        char
+        for char in map(chr, range(sys.maxunicode + 1))
+        if unicodedata.category(char) in taken_out and char.isprintable()
+    ]
+
+    assert printable == []
 
 
 def test_a_long_reported_issue_is_shortened_when_quoted() -> None:

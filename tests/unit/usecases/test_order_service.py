@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from orders.api.validation import parse_idempotency_key, parse_new_order, parse_order_patch
+from orders.domain import documents
 from orders.domain.errors import (
     IdempotencyKeyReused,
     OrderNotFound,
@@ -195,6 +196,35 @@ def test_an_update_with_a_stale_if_match_is_refused_and_writes_nothing(
 
     assert (refused.value.expected, refused.value.actual) == (1, 2)
     assert (shop.orders.writes, shop.router.messages) == (0, [])
+
+
+# --- read -----------------------------------------------------------------------------------
+
+
+def test_reading_an_order_shows_the_document_the_api_serves() -> None:
+    stored = order_in(Status.INPROCESS)
+    shop = Shop(stored)
+
+    assert shop.service.get(LUCIA_ID) == documents.order_to_document(stored)
+
+
+@pytest.mark.parametrize(
+    "order_id",
+    [
+        LUCIA_ID.upper(),  # the same UUID, but not as the service writes it
+        LUCIA_ID.replace("-", ""),
+        f"{{{LUCIA_ID}}}",
+        f"urn:uuid:{LUCIA_ID}",
+        f"{LUCIA_ID}\n",
+        "not-an-order-id",
+        "",
+    ],
+)
+def test_an_id_not_written_as_the_service_writes_ids_names_no_order(order_id: str) -> None:
+    shop = Shop(order_in(Status.RECEIVED)._replace(order_id=order_id))  # even if stored so
+
+    with pytest.raises(OrderNotFound):
+        shop.service.get(order_id)
 
 
 @pytest.mark.parametrize("order_id", [NOBODY_ID, "not-an-order-id", ""])
