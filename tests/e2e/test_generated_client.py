@@ -112,7 +112,9 @@ def test_every_operation_works_through_the_generated_client(
 
     found = api["get_order"].sync_detailed(order.order_id, client=client)
     assert found.status_code == 200
-    assert found.parsed.to_dict() == order.to_dict()
+    # Everything but `processing`, which the processor may have filled in meanwhile.
+    read, sent = found.parsed.to_dict(), order.to_dict()
+    assert {**read, "processing": None} == {**sent, "processing": None}
     assert found.headers["ETag"] == '"1"'
 
     started = api["update_order"].sync_detailed(

@@ -6,9 +6,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import jsonschema_rs
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openapi_spec_validator import validate
 
 from orders.api.problems import _PROBLEMS
+from orders.api.validation import parse_order_patch
+from orders.domain.errors import ValidationFailed
 from tests.support.contract import spec
 
 
@@ -103,3 +108,46 @@ def test_every_pattern_is_a_regular_expression_json_schema_tools_can_read() -> N
         except jsonschema_rs.ValidationError:
             unreadable.append(where)
     assert not unreadable, f"not ECMA-262 regular expressions: {unreadable}"
+
+
+# Characters where the document's patterns and the service's checks could part ways: white space
+# Python trims (some of which the rules refuse inside text), controls, bidirectional marks,
+# U+FFFD and U+FEFF, letters and the characters of emails and phone numbers.
+_TRICKY = (
+    "\t\n\x0b\x0c\r\x1c\x1f \x85\xa0\u2000\u2028\u3000\x00\x07\x7f\x9f\u202e\u2066\ufffd\ufeff"
+)
+_PLAIN = "aZé😀@.0+-()_"
+_TEXT_FIELDS = {
+    "Label": (lambda s: {"device": {"type": s}}, 100),
+    "IssueText": (lambda s: {"issue": s}, 2000),
+    "NoteText": (lambda s: {"status": "inprocess", "note": s}, 500),
+    "Email": (lambda s: {"customer": {"name": "Ana", "email": s}}, 254),
+    "Phone": (lambda s: {"customer": {"name": "Ana", "phone": s}}, 32),
+}
+
+
+@st.composite
+def _near_the_limit(draw: st.DrawFn, limit: int) -> str:
+    """Short tricky text, sometimes padded with plain letters up to about the field's limit."""
+    text = draw(st.text(st.sampled_from(_TRICKY + _PLAIN), max_size=12))
+    padding = draw(st.sampled_from([0, 0, limit - 12, limit - 2, limit - 1, limit, limit + 1]))
+    middle = draw(st.integers(0, len(text)))
+    return text[:middle] + "a" * max(padding, 0) + text[middle:]
+
+
+@pytest.mark.parametrize("name", sorted(_TEXT_FIELDS))
+def test_the_documents_text_patterns_accept_exactly_what_the_service_accepts(name: str) -> None:
+    build, limit = _TEXT_FIELDS[name]
+    validator = jsonschema_rs.validator_for(spec()["components"]["schemas"][name])
+
+    @settings(max_examples=400, deadline=None, database=None)
+    @given(_near_the_limit(limit))
+    def agree(text: str) -> None:
+        try:
+            parse_order_patch(build(text))
+            accepted = True
+        except ValidationFailed:
+            accepted = False
+        assert validator.is_valid(text) == accepted, f"{name} {text!r}: service {accepted}"
+
+    agree()

@@ -87,6 +87,10 @@ def check_response(path: str, method: str, response: dict[str, Any]) -> None:
     declared = _resolve(responses[status])
     content_type = response["headers"]["Content-Type"]
     assert content_type in declared["content"], f"{status} is not declared as {content_type}"
+    for name, header in declared.get("headers", {}).items():
+        if _resolve(header).get("required"):
+            sent = {key.lower() for key in response["headers"]}
+            assert name.lower() in sent, f"{method} {path} {status} lacks the {name} header"
     validator = _validator(declared["content"][content_type]["schema"])
     body = json.loads(response["body"])
     errors = sorted(validator.iter_errors(body), key=str)
