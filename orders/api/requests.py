@@ -19,8 +19,10 @@ CORRELATION_HEADER = "X-Correlation-Id"
 # Ids that other systems make (UUIDs, ULIDs, trace ids, "till-2/receipt-0042"): safe in a header
 # and a log line as they are.
 _CORRELATION_ID = re.compile(r"[A-Za-z0-9._:/+=@-]{1,128}")
-# An entity tag (RFC 9110 section 8.8.3): optionally weak, then visible ASCII but DQUOTE, quoted.
-_ENTITY_TAG = re.compile(r'(W/)?"([!#-~]*)"')
+_SINGLE_VALUED = frozenset({"if-match", "idempotency-key", "x-correlation-id"})
+# An entity tag (RFC 9110 section 8.8.3): optionally weak, then visible ASCII but DQUOTE or
+# obs-text (what a header carries above ASCII, read as Latin-1), quoted.
+_ENTITY_TAG = re.compile(r'(W/)?"([!#-~\x80-\xff]*)"')
 
 
 class HttpProblem(Exception):
@@ -108,11 +110,7 @@ def parse_event(
         order_id = _string_map(event.get("pathParameters")).get("orderId", "")
         if not order_id:
             raise HttpProblem(400, "Bad Request", "The path needs an order id.")
-    headers = {
-        str(name).lower(): value
-        for name, value in _mapping(event.get("headers")).items()
-        if isinstance(value, str)
-    }
+    headers = _headers(event)
     sent = headers.get("x-correlation-id")
     if sent is not None and not _CORRELATION_ID.fullmatch(sent):
         message = "must be 1 to 128 letters, digits or . _ : / + = @ -"
@@ -151,9 +149,9 @@ def parse_if_match(value: str | None) -> int | None:
     a weak tag never matches, and neither does a tag this service never issues (``"abc"``,
     ``"007"``), so the precondition fails (412) whatever the order's version.
     """
-    if value is None or value.strip() == "*":
+    if value is None or value.strip(" \t") == "*":
         return None
-    tag = value.strip()
+    tag = value.strip(" \t")  # only HTTP's own white space (RFC 9110 section 5.5)
     match = _ENTITY_TAG.fullmatch(tag)
     if match is None:
         message = 'must be * or one entity tag from an ETag header, e.g. "3"'
@@ -178,6 +176,26 @@ def _base_path(context: Mapping[str, Any], resource_path: str) -> str:
     if base and not (base.startswith("/") and base.isascii() and base.isprintable()):
         return ""
     return "" if "//" in base else base
+
+
+def _headers(event: Mapping[str, Any]) -> dict[str, str]:
+    """The headers by lower-case name; those that hold one value must come on one line.
+
+    Two ``If-Match`` lines are a list of tags (RFC 9110 section 5.3), which API Gateway would
+    otherwise hand over as the last one alone.
+    """
+    repeated = [
+        str(name)
+        for name, values in _mapping(event.get("multiValueHeaders")).items()
+        if str(name).lower() in _SINGLE_VALUED and isinstance(values, list) and len(values) > 1
+    ]
+    if repeated:
+        raise ValidationFailed(FieldError(name, "must be given once") for name in sorted(repeated))
+    return {
+        str(name).lower(): value
+        for name, value in _mapping(event.get("headers")).items()
+        if isinstance(value, str)
+    }
 
 
 def _query(event: Mapping[str, Any]) -> dict[str, str]:

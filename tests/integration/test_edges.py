@@ -256,3 +256,35 @@ def test_an_if_match_that_is_not_star_or_one_entity_tag_is_400(api: Api, value: 
 
     assert response.status == 400
     assert response.body["errors"][0]["field"] == "If-Match"
+
+
+@pytest.mark.parametrize("value", ['\xa0"1"', '"1"\x0b', "\u3000*"])
+def test_only_http_white_space_is_trimmed_around_if_match(api: Api, value: str) -> None:
+    order_id = api.create(laptop_order()).body["orderId"]
+
+    response = api.update(order_id, {"status": "inprocess"}, headers={"If-Match": value})
+
+    assert response.status == 400
+    assert api.get(order_id).body["status"] == "received"
+
+
+def test_an_entity_tag_may_hold_obs_text_and_then_never_matches(api: Api) -> None:
+    order_id = api.create(laptop_order()).body["orderId"]
+
+    response = api.update(order_id, {"status": "inprocess"}, headers={"If-Match": '"é"'})
+
+    assert response.status == 412
+
+
+@pytest.mark.parametrize("name", ["If-Match", "Idempotency-Key", "X-Correlation-Id"])
+def test_a_single_valued_header_sent_twice_is_400_not_its_last_line(name: str) -> None:
+    event = api_event("POST", "/orders", body=laptop_order())
+    event["headers"][name] = "b"
+    event["multiValueHeaders"] = {name: ["a", "b"]}
+
+    response = handler.handle(event, LambdaContext())
+
+    assert response["statusCode"] == 400
+    assert json.loads(response["body"])["errors"] == [
+        {"field": name, "message": "must be given once"}
+    ]

@@ -459,10 +459,13 @@ def test_no_idempotency_key_is_fine() -> None:
 
 def test_an_idempotency_key_is_trimmed_and_may_be_255_characters() -> None:
     assert parse_idempotency_key("  checkout-7f3a  ") == "checkout-7f3a"
+    assert parse_idempotency_key("\tcheckout-7f3a ") == "checkout-7f3a"
     assert parse_idempotency_key("k" * 255) == "k" * 255
 
 
-@pytest.mark.parametrize("key", ["", "   ", "k" * 256, "clé-unique", "tab\there"])
+@pytest.mark.parametrize(
+    "key", ["", "   ", "k" * 256, "clé-unique", "tab\there", "\xa0key", "key\x0b"]
+)
 def test_a_blank_long_or_non_printable_idempotency_key_is_refused(key: str) -> None:
     assert list(failures(parse_idempotency_key, key)) == ["Idempotency-Key"]
 
