@@ -64,6 +64,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Mo
 
 
 OPERATIONS = ["create_order", "get_order", "list_orders", "update_order"]
+MAX_PAGES = 1000
 
 
 @pytest.fixture
@@ -139,16 +140,29 @@ def test_every_operation_works_through_the_generated_client(
     assert urgent.parsed.priority == models.Priority.URGENT
     assert isinstance(urgent.parsed.customer, models.CustomerWithEmail)
 
-    first = api["list_orders"].sync_detailed(client=client, status=models.Status.INPROCESS, limit=1)
-    assert first.status_code == 200
-    assert isinstance(first.parsed, models.OrderPage)
-    assert [item.status for item in first.parsed.items] == [models.Status.INPROCESS]
-    if isinstance(first.parsed.next_cursor, str):
-        following = api["list_orders"].sync_detailed(
-            client=client, status=models.Status.INPROCESS, cursor=first.parsed.next_cursor
-        )
-        assert following.status_code == 200, following.content
-        assert isinstance(following.parsed, models.OrderPage)
+    second = api["create_order"].sync_detailed(client=client, body=new_order).parsed
+    api["update_order"].sync_detailed(
+        second.order_id, client=client, body=models.StatusChange(status=models.Status.INPROCESS)
+    )
+    listed = _every_page(api["list_orders"], client, models.Status.INPROCESS)
+    assert listed.count(order.order_id) == listed.count(second.order_id) == 1
+    assert len(listed) == len(set(listed)), "an order appeared on two pages"
+
+
+def _every_page(list_orders: ModuleType, client: Any, status: Any) -> list[str]:
+    """The ids of every order in ``status``, one page of one at a time, cursor to cursor."""
+    ids: list[str] = []
+    cursor: Any = None
+    for _ in range(MAX_PAGES):
+        extra = {} if cursor is None else {"cursor": cursor}
+        page = list_orders.sync_detailed(client=client, status=status, limit=1, **extra)
+        assert page.status_code == 200, page.content
+        ids += [item.order_id for item in page.parsed.items]
+        assert all(item.status == status for item in page.parsed.items)
+        cursor = page.parsed.next_cursor
+        if not isinstance(cursor, str):
+            return ids
+    raise AssertionError(f"still a next page after {MAX_PAGES}")
 
 
 def test_the_generated_client_reads_the_problems_it_is_answered_with(
@@ -163,23 +177,31 @@ def test_the_generated_client_reads_the_problems_it_is_answered_with(
             issue="Does not boot.",
         ),
     )
+    assert created.status_code == 201, created.content
     order_id = created.parsed.order_id
 
     missing = api["get_order"].sync_detailed(str(uuid.uuid4()), client=client)
-    stale = api["update_order"].sync_detailed(
+    started = api["update_order"].sync_detailed(
         order_id,
         client=client,
         body=models.StatusChange(status=models.Status.INPROCESS),
-        if_match='"2"',
+        if_match='"1"',
     )
-    skipped = api["update_order"].sync_detailed(
-        order_id, client=client, body=models.StatusChange(status=models.Status.COMPLETED)
+    stale = api["update_order"].sync_detailed(
+        order_id,
+        client=client,
+        body=models.StatusChange(status=models.Status.CANCELED),
+        if_match='"1"',
+    )
+    backwards = api["update_order"].sync_detailed(
+        order_id, client=client, body=models.StatusChange(status=models.Status.RECEIVED)
     )
     canceled = api["update_order"].sync_detailed(
         order_id, client=client, body=models.StatusChange(status=models.Status.CANCELED)
     )
 
-    problems = {response.status_code: response.parsed for response in (missing, stale, skipped)}
+    assert started.status_code == 200, started.content
+    problems = {response.status_code: response.parsed for response in (missing, stale, backwards)}
     assert set(problems) == {404, 412, 409}
     assert all(isinstance(problem, models.Problem) for problem in problems.values())
     assert problems[404].type_ == "urn:orders:problem:order-not-found"

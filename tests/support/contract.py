@@ -69,7 +69,11 @@ def request_errors(
         value = sent[parameter["in"]].get(name)
         if value is None:
             continue
-        if parameter["schema"].get("type") == "integer" and str(value).isdigit():
+        if (
+            parameter["schema"].get("type") == "integer"
+            and str(value).isascii()
+            and str(value).isdigit()
+        ):
             value = int(value)
         broken = _validator(parameter["schema"]).iter_errors(value)
         errors += [f"{parameter['name']}: {error.message}" for error in broken]
