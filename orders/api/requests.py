@@ -7,10 +7,11 @@ import binascii
 import json
 import re
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from orders.api.validation import HTTP_WHITESPACE
 from orders.domain.errors import FieldError, ValidationFailed
 
 MAX_BODY_BYTES = 16 * 1024
@@ -149,9 +150,9 @@ def parse_if_match(value: str | None) -> int | None:
     a weak tag never matches, and neither does a tag this service never issues (``"abc"``,
     ``"007"``), so the precondition fails (412) whatever the order's version.
     """
-    if value is None or value.strip(" \t") == "*":
+    if value is None or value.strip(HTTP_WHITESPACE) == "*":
         return None
-    tag = value.strip(" \t")  # only HTTP's own white space (RFC 9110 section 5.5)
+    tag = value.strip(HTTP_WHITESPACE)
     match = _ENTITY_TAG.fullmatch(tag)
     if match is None:
         message = 'must be * or one entity tag from an ETag header, e.g. "3"'
@@ -184,13 +185,7 @@ def _headers(event: Mapping[str, Any]) -> dict[str, str]:
     Two ``If-Match`` lines are a list of tags (RFC 9110 section 5.3), which API Gateway would
     otherwise hand over as the last one alone.
     """
-    repeated = [
-        str(name)
-        for name, values in _mapping(event.get("multiValueHeaders")).items()
-        if str(name).lower() in _SINGLE_VALUED and isinstance(values, list) and len(values) > 1
-    ]
-    if repeated:
-        raise ValidationFailed(FieldError(name, "must be given once") for name in sorted(repeated))
+    _refuse_repeated(event.get("multiValueHeaders"), lambda name: name.lower() in _SINGLE_VALUED)
     return {
         str(name).lower(): value
         for name, value in _mapping(event.get("headers")).items()
@@ -198,14 +193,19 @@ def _headers(event: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def _query(event: Mapping[str, Any]) -> dict[str, str]:
+def _refuse_repeated(values_by_name: Any, counts: Callable[[str], bool]) -> None:
+    """A 400 naming each parameter that ``counts`` and that came with more than one value."""
     repeated = [
-        name
-        for name, values in _mapping(event.get("multiValueQueryStringParameters")).items()
-        if isinstance(values, list) and len(values) > 1
+        str(name)
+        for name, values in _mapping(values_by_name).items()
+        if counts(str(name)) and isinstance(values, list) and len(values) > 1
     ]
     if repeated:
         raise ValidationFailed(FieldError(name, "must be given once") for name in sorted(repeated))
+
+
+def _query(event: Mapping[str, Any]) -> dict[str, str]:
+    _refuse_repeated(event.get("multiValueQueryStringParameters"), lambda name: True)
     return _string_map(event.get("queryStringParameters"))
 
 

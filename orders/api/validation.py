@@ -21,7 +21,7 @@ MAX_IDEMPOTENCY_KEY = 255
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 # What HTTP trims around a header's value (RFC 9110 section 5.5); nothing else is.
-_HTTP_WHITESPACE = " \t"
+HTTP_WHITESPACE = " \t"
 
 _EMAIL = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
@@ -90,7 +90,7 @@ def parse_idempotency_key(value: str | None) -> str | None:
     """Validate an ``Idempotency-Key`` header (absent is fine)."""
     if value is None:
         return None
-    key = value.strip(_HTTP_WHITESPACE)
+    key = value.strip(HTTP_WHITESPACE)
     if not (0 < len(key) <= MAX_IDEMPOTENCY_KEY and key.isascii() and key.isprintable()):
         message = f"must be 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters"
         raise ValidationFailed([FieldError("Idempotency-Key", message)])
