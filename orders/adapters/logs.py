@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextvars
-import json
 import logging
 import os
 import sys
 import time
 from collections.abc import Mapping
 from typing import Any
+
+from orders.json_text import compact_json_any
 
 # The correlation id of the request or record being handled, put on every log line meanwhile.
 _correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -18,8 +19,6 @@ _correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 
 # Attributes every LogRecord has; anything else on a record came from ``extra=`` and is logged.
 _STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
-# Built once: json.dumps with options builds a new encoder for every line.
-_ENCODER = json.JSONEncoder(default=str)
 
 
 class JsonFormatter(logging.Formatter):
@@ -49,7 +48,7 @@ class JsonFormatter(logging.Formatter):
         line |= {k: v for k, v in vars(record).items() if k not in _STANDARD_ATTRIBUTES}
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return _ENCODER.encode(line)
+        return compact_json_any(line)
 
 
 def log_level(environment: Mapping[str, str] = os.environ) -> int:

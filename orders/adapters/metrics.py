@@ -7,22 +7,17 @@ SDK, no AWS call, nothing on the request's path but a ``write``.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TextIO
 
+from orders.json_text import compact_json_any
 from orders.usecases.ports import Metric
 
 # The EMF specification: at most 100 metrics per object and 100 values per metric.
 MAX_METRICS = 100
 MAX_VALUES = 100
-# Built once (json.dumps with options builds one per call); the objects are made here, so no
-# reference cycle needs checking.
-_ENCODER = json.JSONEncoder(
-    separators=(",", ":"), ensure_ascii=False, default=str, check_circular=False
-)
 
 
 class EmfMetrics:
@@ -87,7 +82,7 @@ class EmfMetrics:
                 }
             ],
         }
-        return _ENCODER.encode(record) + "\n"
+        return compact_json_any(record) + "\n"
 
 
 def _chunks(metrics: list[Metric]) -> list[list[Metric]]:

@@ -133,10 +133,12 @@ def parse_event(
 def correlation_id_of(event: Any) -> str:
     """The request's ``X-Correlation-Id``, or API Gateway's request id when it sent none (or a
     malformed one, which ``parse_event`` refuses)."""
-    headers = _string_map(event.get("headers")) if isinstance(event, Mapping) else {}
-    sent = next((v for k, v in headers.items() if k.lower() == "x-correlation-id"), None)
-    if sent is not None and _CORRELATION_ID.fullmatch(sent):
-        return sent
+    headers = _mapping(event.get("headers")) if isinstance(event, Mapping) else {}
+    for name, sent in headers.items():
+        if isinstance(sent, str) and str(name).lower() == "x-correlation-id":
+            if _CORRELATION_ID.fullmatch(sent):
+                return sent
+            break
     context = _mapping(event.get("requestContext")) if isinstance(event, Mapping) else {}
     request_id = context.get("requestId")
     return request_id if isinstance(request_id, str) and request_id else str(uuid.uuid4())
@@ -235,7 +237,9 @@ _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    # A proxy event's parts are dicts, checked first: the check against Mapping (an ABC) alone
+    # costs ten times more, and runs several times per request.
+    return value if isinstance(value, (dict, Mapping)) else {}
 
 
 def _string_map(value: object) -> dict[str, str]:

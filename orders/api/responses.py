@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from orders.api.requests import JSON
 from orders.domain import documents
 from orders.domain.model import Order
+from orders.json_text import compact_json
 from orders.usecases.ports import Page
-
-# One encoder for every response: json.dumps with options builds a new one per call. Bodies are
-# documents and problems built afresh for each response, so no reference cycle needs checking
-# (a page of orders encodes 15% faster without).
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 
 
 def order_response(
@@ -44,5 +39,5 @@ def response(
     return {
         "statusCode": status,
         "headers": {"Content-Type": content_type, **(headers or {})},
-        "body": _ENCODER.encode(body),
+        "body": compact_json(body),
     }

@@ -6,7 +6,9 @@ packages a variant (another stage, another requirements.txt) does it in a copy.
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -56,3 +58,32 @@ def package(service: Path, arguments: Sequence[str]) -> Path:
     )
     assert packaged.returncode == 0, packaged.stdout + packaged.stderr
     return service / ".serverless"
+
+
+def runnable_here(folder: Path) -> list[str]:
+    """Make an unpacked zip importable on this machine; the requirements replaced, by name.
+
+    The zip carries the requirements built for Lambda's arm64. Where this machine cannot load
+    one (a compiled module for another architecture), it gets the same version built for this
+    machine, from the tests' virtualenv; everything else stays exactly as it ships.
+    """
+    replaced = []
+    for wheel in sorted(folder.glob("*.dist-info/WHEEL")):
+        lines = wheel.read_text().splitlines()
+        tags = [line.removeprefix("Tag:").strip() for line in lines if line.startswith("Tag:")]
+        built_for = [tag for tag in tags if not tag.endswith("-any")]
+        if not built_for or any(tag.endswith(platform.machine()) for tag in built_for):
+            continue
+        name, version = wheel.parent.name.removesuffix(".dist-info").rsplit("-", 1)
+        here = importlib.metadata.distribution(name)
+        if here.version != version:
+            raise RuntimeError(f"the zip has {name} {version}, this machine {here.version}")
+        for line in (wheel.parent / "RECORD").read_text().splitlines():
+            (folder / line.split(",")[0]).unlink(missing_ok=True)
+        for file in here.files or []:
+            if ".." not in file.parts and "__pycache__" not in file.parts:
+                target = folder / file
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(Path(str(here.locate_file(file))), target)
+        replaced.append(name)
+    return replaced

@@ -12,9 +12,15 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from offline.provision import ROOT
-from tests.support.packaging import copy_service, package
+from tests.support.packaging import copy_service, package, runnable_here
 
 ZIP = ROOT / ".serverless" / "orders.zip"
+# What requirements.txt pins, by name: "orjson==3.13.0  # why" gives {"orjson": "3.13.0"}.
+PINNED = dict(
+    line.partition("#")[0].strip().split("==")
+    for line in (ROOT / "requirements.txt").read_text().splitlines()
+    if line.partition("#")[0].strip()
+)
 # The first 4 bytes of a Python 3.12 .pyc (importlib.util.MAGIC_NUMBER on 3.12).
 PYTHON_312_MAGIC = (3531).to_bytes(2, "little") + b"\r\n"
 HASH_BASED, CHECK_SOURCE = 0b01, 0b10
@@ -59,20 +65,30 @@ def test_every_module_of_ours_ships_hash_based_bytecode_for_3_12_matching_its_so
         assert bytecode_problems(archive, sources) == []
 
 
-def test_the_zip_bundles_no_aws_sdk_and_no_tooling() -> None:
+def test_the_zip_bundles_its_requirements_and_no_aws_sdk_and_no_tooling() -> None:
     with zipfile.ZipFile(ZIP) as archive:
         tops = {name.split("/", 1)[0] for name in archive.namelist()}
     shipped = tops - {"handler.py", "processors.py", "orders", "__pycache__"}
     # serverless-python-requirements adds the requirements it installed and its marker file.
-    assert shipped <= {"requirements.txt", ".completed_requirements"}, (
-        f"not ours: {sorted(shipped)}"
-    )
+    expected = {"requirements.txt", ".completed_requirements"}
+    for name, version in PINNED.items():
+        expected |= {name, f"{name}-{version}.dist-info"}
+    assert shipped == expected
+
+
+def test_the_compiled_requirements_are_built_for_lambdas_arm64_python_3_12() -> None:
+    with zipfile.ZipFile(ZIP) as archive:
+        wheel = archive.read(f"orjson-{PINNED['orjson']}.dist-info/WHEEL").decode()
+        modules = [name for name in archive.namelist() if name.startswith("orjson/")]
+    assert "Tag: cp312-cp312-manylinux2014_aarch64" in wheel.splitlines()
+    assert "orjson/orjson.cpython-312-aarch64-linux-gnu.so" in modules
 
 
 def test_the_shipped_bytecode_is_what_python_loads(tmp_path: Path) -> None:
     """With the sources made unreadable as text, importing still works: Python uses the .pyc."""
     with zipfile.ZipFile(ZIP) as archive:
         archive.extractall(tmp_path)
+    runnable_here(tmp_path)
     for source in our_modules([str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.py")]):
         # A syntax error in every source: an import that compiled the source would fail.
         (tmp_path / source).write_text("this is not python\n")
@@ -103,6 +119,7 @@ def test_a_dependency_added_to_requirements_txt_is_packaged_and_importable(
         assert "iniconfig/__init__.py" in names
         assert bytecode_problems(archive, our_modules(names)) == []
         archive.extractall(tmp_path)
+    runnable_here(tmp_path)
     # /var/task comes first on Lambda's path: the zip's copy, not the test venv's, must load.
     code = f"import sys; sys.path.insert(0, {str(tmp_path)!r}); import handler, iniconfig"
     imported = subprocess.run(
