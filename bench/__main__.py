@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     _step("package")
     results["package"] = package.measure()
     _step("warm overhead (AWS stubbed)")
-    results["warm"] = warm.measure(iterations=50 if quick else 200, repeats=3 if quick else 7)
+    results["warm"] = warm.measure(iterations=20 if quick else 50, repeats=7 if quick else 25)
     _step("cold start (fresh processes against moto server)")
     with moto_server(template) as server:
         results["cold_start"] = cold_start.measure(server, runs=5 if quick else 15)

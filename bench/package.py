@@ -26,17 +26,16 @@ def measure() -> dict[str, Any]:
             for entry in entries
             if entry.filename.endswith(".py")
         }
-    own = {name.split("/")[0].removesuffix(".py") for name in sources}
+    tops = {entry.filename.split("/")[0] for entry in entries} - _NOT_DEPENDENCIES
+    # What pip installed: each distribution leaves a "<name>-<version>.dist-info" folder.
+    bundled = sorted(
+        top.removesuffix(".dist-info").replace("-", " ", 1)
+        for top in tops
+        if top.endswith(".dist-info")
+    )
+    own = {top.removesuffix(".py") for top in tops if not top.endswith(".dist-info")}
     imported = {root for source in sources.values() for root in _imported_roots(source)}
     third_party = sorted(imported - own - set(sys.stdlib_module_names))
-    bundled = sorted(
-        {
-            entry.filename.split("/")[0]
-            for entry in entries
-            if entry.filename.split("/")[0].removesuffix(".py") not in own
-            and entry.filename.split("/")[0] not in _NOT_DEPENDENCIES
-        }
-    )
     size = path.stat().st_size
     return {
         "zip": str(path.relative_to(ROOT)),

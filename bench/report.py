@@ -76,7 +76,7 @@ def table(results: dict[str, Any]) -> str:
                 f"warm CPU per invocation, {warm['operation']} (µs)",
                 warm["ours_cpu_us"],
                 f"{warm['floor_cpu_us']} (the same {warm['aws_calls']} AWS requests)",
-                f"{warm['ratio']:.2f}x",
+                "{:.2f}x (quartiles {:.2f}-{:.2f})".format(warm["ratio"], *warm["ratio_quartiles"]),
                 warm["target"],
                 warm["met"],
             )
