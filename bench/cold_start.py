@@ -82,6 +82,15 @@ import {module}
 import time
 print(time.time(), 0)
 """
+# What `import handler` adds once boto3 is loaded, timed inside the process: the difference of
+# two whole-process medians (each about 200 ms, spread by tens) cannot show 10 ms.
+_IMPORT_AFTER_BOTO3 = """\
+import time
+import boto3
+started = time.perf_counter()
+import handler
+print(time.perf_counter() - started, 0)
+"""
 
 
 @dataclass
@@ -92,6 +101,8 @@ class Kind:
     code: Callable[[], str]
     folder: Path
     expected: str
+    # The program prints the seconds it measured itself, not the time at which it answered.
+    timed_inside: bool = False
 
 
 def measure(server: MotoServer, runs: int) -> dict[str, Any]:
@@ -113,7 +124,7 @@ def measure(server: MotoServer, runs: int) -> dict[str, Any]:
         breakdown = _import_breakdown(shipped, environment)
     api, api_floor = medians["api"], medians["api_floor"]
     processor, processor_floor = medians["processor"], medians["processor_floor"]
-    imports_added = medians["import_handler"] - medians["import_boto3"]
+    imports_added = medians["import_handler_after_boto3"]
     return {
         "runs": runs,
         "median_ms": {name: round(value, 1) for name, value in medians.items()},
@@ -132,9 +143,6 @@ def measure(server: MotoServer, runs: int) -> dict[str, Any]:
                 cpu_medians["api_floor_session_per_client"] / cpu_medians["api_floor"], 3
             ),
             "processor": round(cpu_medians["processor"] / cpu_medians["processor_floor"], 3),
-            "import_handler_over_boto3_ms": round(
-                cpu_medians["import_handler"] - cpu_medians["import_boto3"], 1
-            ),
         },
         "api": _ratio_row(api, api_floor),
         "api_without_bytecode": _ratio_row(medians["api_without_bytecode"], api_floor),
@@ -142,7 +150,11 @@ def measure(server: MotoServer, runs: int) -> dict[str, Any]:
         "processor": _ratio_row(processor, processor_floor),
         "import_handler_over_boto3_ms": round(imports_added, 1),
         "import_handler_over_boto3_without_bytecode_ms": round(
-            medians["import_handler_without_bytecode"] - medians["import_boto3"], 1
+            medians["import_handler_after_boto3_without_bytecode"], 1
+        ),
+        # The old measure, for comparison with earlier runs: two process medians subtracted.
+        "import_handler_over_boto3_by_difference_ms": round(
+            medians["import_handler"] - medians["import_boto3"], 1
         ),
         "import_target_ms": TARGET_IMPORT_MS,
         "import_met": imports_added <= TARGET_IMPORT_MS,
@@ -239,11 +251,13 @@ def _kinds(server: MotoServer, plain: Path, sources_only: Path) -> list[Kind]:
         Kind("processor_floor", floor(processor_calls, 0, seeded_order), plain, "0"),
         Kind("import_boto3", lambda: _IMPORT.format(module="boto3"), plain, "0"),
         Kind("import_handler", lambda: _IMPORT.format(module="handler"), plain, "0"),
+        Kind("import_handler_after_boto3", lambda: _IMPORT_AFTER_BOTO3, plain, "0", True),
         Kind(
-            "import_handler_without_bytecode",
-            lambda: _IMPORT.format(module="handler"),
+            "import_handler_after_boto3_without_bytecode",
+            lambda: _IMPORT_AFTER_BOTO3,
             sources_only,
             "0",
+            True,
         ),
     ]
 
@@ -296,7 +310,7 @@ def _cold_start(kind: Kind, environment: dict[str, str]) -> tuple[float, float]:
         raise RuntimeError(f"{kind.name} failed:\n{finished.stdout}\n{finished.stderr[-2000:]}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return float(fields[0]) - started, used
+    return float(fields[0]) if kind.timed_inside else float(fields[0]) - started, used
 
 
 def _import_breakdown(folder: Path, environment: dict[str, str], runs: int = 3) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from orders.domain.model import Language, Status
-from orders.usecases.status_processing import DeliveryPolicy
+from orders.usecases.ports import DeliveryPolicy
 
 _QUEUE_VARIABLES = {
     Status.RECEIVED: "RECEIVED_QUEUE_URL",

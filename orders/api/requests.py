@@ -200,7 +200,7 @@ def _refuse_repeated(values_by_name: Any, counts: Callable[[str], bool]) -> None
     repeated = [
         str(name)
         for name, values in _mapping(values_by_name).items()
-        if counts(str(name)) and isinstance(values, list) and len(values) > 1
+        if isinstance(values, list) and len(values) > 1 and counts(str(name))
     ]
     if repeated:
         raise ValidationFailed(FieldError(name, "must be given once") for name in sorted(repeated))

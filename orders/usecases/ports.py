@@ -8,11 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from orders.domain.customer_messages import CustomerMessage
-from orders.domain.messages import OrderEvent, StatusMessage
-from orders.domain.model import Change, Guard, Order, Status
+from orders.domain.model import Change, Guard, Language, Order, Status
+
+if TYPE_CHECKING:  # only named in signatures: the API function never loads the processors' types
+    from orders.domain.customer_messages import CustomerMessage
+    from orders.domain.messages import OrderEvent, StatusMessage
 
 
 class ConditionFailed(Exception):
@@ -144,6 +146,14 @@ class SmsSender(Protocol):
     """
 
     def send(self, phone: str, message: CustomerMessage) -> str: ...
+
+
+class DeliveryPolicy(NamedTuple):
+    """The stage's choices: the language of customers who chose none, SMS on or off, +country."""
+
+    default_language: Language = Language.ES
+    sms_enabled: bool = True
+    default_country_code: str = "+34"
 
 
 class Metric(NamedTuple):

@@ -19,9 +19,10 @@ from orders.domain.contacts import e164, mask_email, mask_phone
 from orders.domain.customer_messages import Channel, message_for
 from orders.domain.errors import DependencyUnavailable
 from orders.domain.messages import OrderEvent, StatusMessage
-from orders.domain.model import Language, Order, Status
+from orders.domain.model import Order, Status
 from orders.domain.timestamps import format_timestamp, utc_now
 from orders.usecases.ports import (
+    DeliveryPolicy,
     DeliveryRejected,
     EmailSender,
     Metric,
@@ -34,14 +35,6 @@ from orders.usecases.ports import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-class DeliveryPolicy(NamedTuple):
-    """The stage's choices: the language of customers who chose none, SMS on or off, +country."""
-
-    default_language: Language = Language.ES
-    sms_enabled: bool = True
-    default_country_code: str = "+34"
 
 
 STAGE_DEFAULTS = DeliveryPolicy()

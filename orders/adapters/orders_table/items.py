@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from orders.domain import documents
 from orders.domain.model import Order
 
 
-class _Deserializer(TypeDeserializer):  # type: ignore[misc]
-    def _deserialize_n(self, value: str) -> int | Decimal:
-        number = Decimal(value)
-        return int(number) if number == number.to_integral_value() else number
+@functools.cache
+def _boto3_converters() -> tuple[Any, Any]:
+    """boto3's serializer and deserializer, for the shapes the code below leaves to them.
 
+    Imported on first use: orders never need them on the usual paths, and importing them
+    costs half a millisecond of every cold start.
+    """
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-_serializer = TypeSerializer()
-_deserializer = _Deserializer()
+    class Deserializer(TypeDeserializer):  # type: ignore[misc]
+        def _deserialize_n(self, value: str) -> int | Decimal:
+            number = Decimal(value)
+            return int(number) if number == number.to_integral_value() else number
+
+    return TypeSerializer(), Deserializer()
 
 
 def _plain(typed: Mapping[str, Any]) -> Any:
@@ -40,12 +47,12 @@ def _plain(typed: Mapping[str, Any]) -> Any:
             try:
                 return int(value)
             except ValueError:
-                return _deserializer.deserialize(typed)
+                return _boto3_converters()[1].deserialize(typed)
         if tag == "BOOL":
             return value
         if tag == "NULL":
             return None
-    return _deserializer.deserialize(typed)
+    return _boto3_converters()[1].deserialize(typed)
 
 
 def serialize(value: Any) -> dict[str, Any]:
@@ -64,7 +71,7 @@ def serialize(value: Any) -> dict[str, Any]:
     if value is None:
         return {"NULL": True}
     # Decimal, sets, bytes, tuples, subclasses; and a float is refused there, as boto3 does.
-    result: dict[str, Any] = _serializer.serialize(value)
+    result: dict[str, Any] = _boto3_converters()[0].serialize(value)
     return result
 
 
