@@ -11,10 +11,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from orders import bootstrap
+from orders.adapters import email, order_events, sms
 from orders.adapters.clients import seconds_left, time_budget
 from orders.adapters.logs import configure_logging
+from orders.adapters.orders_table import dispatch
 from orders.domain.messages import MalformedMessage, StatusMessage
 from orders.domain.model import Status
+from orders.usecases import dispatch_sweep, status_processing
+
+# bootstrap imports the processors' wiring only when it first builds it, so that the API
+# function never loads it. These functions load it at init, here: an import error then fails
+# the function's init, as Lambda reports it, instead of failing every batch.
+_WIRING = (email, order_events, sms, dispatch, dispatch_sweep, status_processing)
 
 logger = logging.getLogger("orders.processors")
 configure_logging()

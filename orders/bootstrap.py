@@ -40,8 +40,8 @@ def order_service() -> OrderService:
 @functools.cache
 def status_processor(status: Status) -> StatusProcessor:
     """The processor of one status queue: the Orders table, the events topic, SES and SNS SMS."""
-    # Imported here, as in dispatch_sweeper: the API function, which never processes a status,
-    # does not load these modules at its cold start (about 4 ms of `import handler`).
+    # Imported here, as in dispatch_sweeper, so that the API function, which never processes a
+    # status, does not load these modules at its cold start (processors.py loads them at init).
     from orders.adapters.email import SesEmailSender
     from orders.adapters.order_events import SnsOrderEvents
     from orders.adapters.sms import SnsSmsSender

@@ -238,7 +238,7 @@ _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 def _mapping(value: object) -> Mapping[str, Any]:
     # A proxy event's parts are dicts, checked first: the check against Mapping (an ABC) alone
-    # costs ten times more, and runs several times per request.
+    # costs about four times more, and runs several times per request.
     return value if isinstance(value, (dict, Mapping)) else {}
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from orders.domain.model import Change, Guard, Language, Order, Status
 
-if TYPE_CHECKING:  # only named in signatures: the API function never loads the processors' types
+if TYPE_CHECKING:  # named in signatures only: the API function never loads customer messages
     from orders.domain.customer_messages import CustomerMessage
     from orders.domain.messages import OrderEvent, StatusMessage
 

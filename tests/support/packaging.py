@@ -6,14 +6,16 @@ packages a variant (another stage, another requirements.txt) does it in a copy.
 
 from __future__ import annotations
 
+import csv
 import importlib.metadata
 import os
-import platform
 import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from packaging import tags
 
 from offline.provision import ROOT
 
@@ -63,24 +65,28 @@ def package(service: Path, arguments: Sequence[str]) -> Path:
 def runnable_here(folder: Path) -> list[str]:
     """Make an unpacked zip importable on this machine; the requirements replaced, by name.
 
-    The zip carries the requirements built for Lambda's arm64. Where this machine cannot load
-    one (a compiled module for another architecture), it gets the same version built for this
-    machine, from the tests' virtualenv; everything else stays exactly as it ships.
+    The zip carries the requirements built for Lambda's arm64 Python 3.12. One whose wheel tags
+    this interpreter cannot run (a compiled module for another platform or Python) gets the
+    same version built for this machine, from the tests' virtualenv; everything else stays
+    exactly as it ships.
     """
+    runnable = {str(tag) for tag in tags.sys_tags()}
     replaced = []
     for wheel in sorted(folder.glob("*.dist-info/WHEEL")):
         lines = wheel.read_text().splitlines()
-        tags = [line.removeprefix("Tag:").strip() for line in lines if line.startswith("Tag:")]
-        built_for = [tag for tag in tags if not tag.endswith("-any")]
-        if not built_for or any(tag.endswith(platform.machine()) for tag in built_for):
+        built_for = {line.removeprefix("Tag:").strip() for line in lines if line.startswith("Tag:")}
+        if built_for & runnable:
             continue
         name, version = wheel.parent.name.removesuffix(".dist-info").rsplit("-", 1)
         here = importlib.metadata.distribution(name)
-        if here.version != version:
-            raise RuntimeError(f"the zip has {name} {version}, this machine {here.version}")
-        for line in (wheel.parent / "RECORD").read_text().splitlines():
-            (folder / line.split(",")[0]).unlink(missing_ok=True)
-        for file in here.files or []:
+        if here.version != version or here.files is None:
+            raise RuntimeError(f"the zip has {name} {version}; install it here (make install)")
+        with (wheel.parent / "RECORD").open(newline="") as record:
+            shipped = [folder / row[0] for row in csv.reader(record) if row]
+        for path in shipped:
+            if path.resolve().is_relative_to(folder.resolve()):
+                path.unlink(missing_ok=True)
+        for file in here.files:
             if ".." not in file.parts and "__pycache__" not in file.parts:
                 target = folder / file
                 target.parent.mkdir(parents=True, exist_ok=True)

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from orders.domain.customer_messages import Channel
 from orders.domain.messages import StatusMessage
 from orders.domain.model import Customer, Language, Status
+from orders.usecases.ports import DeliveryPolicy
 from orders.usecases.status_processing import (
     STAGE_DEFAULTS,
-    DeliveryPolicy,
     RecordOutcome,
     Result,
     StatusProcessor,
