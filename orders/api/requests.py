@@ -9,7 +9,7 @@ import re
 import uuid
 from collections.abc import Callable, Collection, Mapping
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeGuard
 
 from orders.api.validation import HTTP_WHITESPACE
 from orders.domain.errors import FieldError, ValidationFailed
@@ -93,7 +93,7 @@ def parse_event(
 
     ``correlation_id``: the event's, when the caller has already read it (``correlation_id_of``).
     """
-    if not isinstance(event, Mapping):
+    if not _is_mapping(event):
         raise HttpProblem(400, "Bad Request", "The request is not an API Gateway proxy event.")
     method, route = event.get("httpMethod"), event.get("resource")
     if not isinstance(method, str) or not isinstance(route, str):
@@ -133,13 +133,15 @@ def parse_event(
 def correlation_id_of(event: Any) -> str:
     """The request's ``X-Correlation-Id``, or API Gateway's request id when it sent none (or a
     malformed one, which ``parse_event`` refuses)."""
-    headers = _mapping(event.get("headers")) if isinstance(event, Mapping) else {}
+    if not _is_mapping(event):
+        return str(uuid.uuid4())
+    headers = _mapping(event.get("headers"))
     for name, sent in headers.items():
         if isinstance(sent, str) and str(name).lower() == "x-correlation-id":
             if _CORRELATION_ID.fullmatch(sent):
                 return sent
             break
-    context = _mapping(event.get("requestContext")) if isinstance(event, Mapping) else {}
+    context = _mapping(event.get("requestContext"))
     request_id = context.get("requestId")
     return request_id if isinstance(request_id, str) and request_id else str(uuid.uuid4())
 
@@ -237,9 +239,13 @@ _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def _mapping(value: object) -> Mapping[str, Any]:
-    # A proxy event's parts are dicts, checked first: the check against Mapping (an ABC) alone
-    # costs about four times more, and runs several times per request.
-    return value if isinstance(value, (dict, Mapping)) else {}
+    return value if _is_mapping(value) else {}
+
+
+def _is_mapping(value: object) -> TypeGuard[Mapping[str, Any]]:
+    # A proxy event and its parts are dicts or None, both told apart at once: the check against
+    # Mapping (an ABC) costs about four times more, and would run several times per request.
+    return isinstance(value, dict) or (value is not None and isinstance(value, Mapping))
 
 
 def _string_map(value: object) -> dict[str, str]:
