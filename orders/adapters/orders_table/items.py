@@ -13,21 +13,26 @@ from orders.domain import documents
 from orders.domain.model import Order
 
 
+# boto3's converters, for the shapes the code below leaves to them. Imported on first use:
+# orders never need them on the usual paths, and importing them costs half a millisecond of
+# every cold start.
 @functools.cache
-def _boto3_converters() -> tuple[Any, Any]:
-    """boto3's serializer and deserializer, for the shapes the code below leaves to them.
+def _boto3_serializer() -> Any:
+    from boto3.dynamodb.types import TypeSerializer
 
-    Imported on first use: orders never need them on the usual paths, and importing them
-    costs half a millisecond of every cold start.
-    """
-    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+    return TypeSerializer()
 
-    class Deserializer(TypeDeserializer):  # type: ignore[misc]
+
+@functools.cache
+def _boto3_deserializer() -> Any:
+    from boto3.dynamodb.types import TypeDeserializer
+
+    class WholeNumbersAsInt(TypeDeserializer):  # type: ignore[misc]
         def _deserialize_n(self, value: str) -> int | Decimal:
             number = Decimal(value)
             return int(number) if number == number.to_integral_value() else number
 
-    return TypeSerializer(), Deserializer()
+    return WholeNumbersAsInt()
 
 
 def _plain(typed: Mapping[str, Any]) -> Any:
@@ -47,12 +52,12 @@ def _plain(typed: Mapping[str, Any]) -> Any:
             try:
                 return int(value)
             except ValueError:
-                return _boto3_converters()[1].deserialize(typed)
+                return _boto3_deserializer().deserialize(typed)
         if tag == "BOOL":
             return value
         if tag == "NULL":
             return None
-    return _boto3_converters()[1].deserialize(typed)
+    return _boto3_deserializer().deserialize(typed)
 
 
 def serialize(value: Any) -> dict[str, Any]:
@@ -71,7 +76,7 @@ def serialize(value: Any) -> dict[str, Any]:
     if value is None:
         return {"NULL": True}
     # Decimal, sets, bytes, tuples, subclasses; and a float is refused there, as boto3 does.
-    result: dict[str, Any] = _boto3_converters()[0].serialize(value)
+    result: dict[str, Any] = _boto3_serializer().serialize(value)
     return result
 
 
