@@ -16,6 +16,8 @@ from typing import Any
 import boto3
 from botocore import xform_name
 
+from offline.identity import UserPool
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA_RESOURCE_TYPES = frozenset({"AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::SNS::Topic"})
 
@@ -34,16 +36,6 @@ def load_template(stage: str = "dev") -> dict[str, Any]:
         raise FileNotFoundError(f"{path} is missing: run `make {target}` first")
     template: dict[str, Any] = json.loads(path.read_text())
     return template
-
-
-@dataclass(frozen=True)
-class UserPool:
-    """A user pool created in the emulator: its id, its app clients, groups and password policy."""
-
-    pool_id: str
-    client_ids: tuple[str, ...]
-    groups: tuple[str, ...]
-    password_policy: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -6,37 +6,27 @@ Keys are made here with cryptography; tokens are signed with PyJWT as Cognito si
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import time
 from typing import Any
 
-import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from offline.authorizer import CognitoAuthorizer, Refused, api_gateway_date, as_claim
+from tests.support.tokens import (
+    hs256_keyed_with,
+    jwks,
+    rsa_key,
+    signed,
+    unsigned,
+    with_claims_edited,
+)
 
 POOL_ID = "eu-west-1_Rp4rT4ll3r"
 ISSUER = f"https://cognito-idp.eu-west-1.amazonaws.com/{POOL_ID}"
 CLIENT_ID = "4f2l8d9q0mfrontdesk"
 KID = "taller-key-1"
-
-
-def rsa_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
 POOL_KEY = rsa_key()
 OTHER_KEY = rsa_key()
-
-
-def jwks(key: rsa.RSAPrivateKey, kid: str = KID) -> dict[str, Any]:
-    public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
-    return {"keys": [public | {"kid": kid, "alg": "RS256", "use": "sig"}]}
 
 
 def id_claims(**changes: Any) -> dict[str, Any]:
@@ -58,15 +48,13 @@ def id_claims(**changes: Any) -> dict[str, Any]:
     return {name: value for name, value in (claims | changes).items() if value is not None}
 
 
-def signed(
-    claims: dict[str, Any], key: Any = POOL_KEY, algorithm: str = "RS256", kid: str = KID
-) -> str:
-    return jwt.encode(claims, key, algorithm=algorithm, headers={"kid": kid})
+def sign(claims: dict[str, Any], key: Any = POOL_KEY, algorithm: str = "RS256") -> str:
+    return signed(claims, key, KID, algorithm)
 
 
 @pytest.fixture
 def authorizer() -> CognitoAuthorizer:
-    return CognitoAuthorizer(POOL_ID, [CLIENT_ID], jwks(POOL_KEY))
+    return CognitoAuthorizer(POOL_ID, [CLIENT_ID], jwks(POOL_KEY, KID))
 
 
 def test_a_valid_id_token_passes_its_claims_as_api_gateway_writes_them(
@@ -74,7 +62,7 @@ def test_a_valid_id_token_passes_its_claims_as_api_gateway_writes_them(
 ) -> None:
     token_claims = id_claims(**{"cognito:groups": ["admin", "frontdesk"]})
 
-    claims = authorizer.claims(f"Bearer {signed(token_claims)}")
+    claims = authorizer.claims(f"Bearer {sign(token_claims)}")
 
     assert claims == {
         "sub": "7d1f3c2a-90b4-4e7f-8a51-3c9e2b6d4f10",
@@ -95,14 +83,14 @@ def test_a_valid_id_token_passes_its_claims_as_api_gateway_writes_them(
 def test_the_token_is_taken_raw_or_after_bearer_in_any_case(
     authorizer: CognitoAuthorizer,
 ) -> None:
-    token = signed(id_claims())
+    token = sign(id_claims())
 
     for header in (token, f"Bearer {token}", f"bearer  {token}", f" BEARER {token} "):
         assert authorizer.claims(header)["email"] == "recepcion@taller.example"
 
 
 def test_a_user_in_no_group_has_no_groups_claim(authorizer: CognitoAuthorizer) -> None:
-    claims = authorizer.claims(signed(id_claims(**{"cognito:groups": None})))
+    claims = authorizer.claims(sign(id_claims(**{"cognito:groups": None})))
 
     assert "cognito:groups" not in claims
 
@@ -116,55 +104,31 @@ def test_dates_are_written_as_api_gateway_writes_them_whatever_the_locale() -> N
     assert as_claim("cognito:groups", ["technician"]) == "technician"
 
 
-def _unsigned(header: dict[str, Any], claims: dict[str, Any]) -> str:
-    def part(data: dict[str, Any]) -> str:
-        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
-
-    return f"{part(header)}.{part(claims)}."
-
-
-def _edited_groups(token: str, groups: list[str]) -> str:
-    header, payload, signature = token.split(".")
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    claims["cognito:groups"] = groups
-    edited = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
-    return f"{header}.{edited}.{signature}"
-
-
-def _hs256_with_the_public_key() -> str:
-    # The classic confusion: the pool's public key, which anyone can fetch, used as an HMAC secret.
-    public_pem = POOL_KEY.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    header = {"alg": "HS256", "kid": KID, "typ": "JWT"}
-    signing_input = _unsigned(header, id_claims()).rstrip(".")
-    mac = hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
-    return f"{signing_input}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
-
-
 REFUSED = {
     "no header": None,
     "an empty header": "",
     "Bearer and nothing": "Bearer ",
     "not a JWT": "Bearer not-a-token",
     "three parts of garbage": "Bearer abc.def.ghi",
-    "alg none": _unsigned({"alg": "none", "kid": KID}, id_claims()),
-    "HS256 keyed with the public key": _hs256_with_the_public_key(),
-    "RS512 from the pool's own key": signed(id_claims(), algorithm="RS512"),
-    "signed by another key": signed(id_claims(), key=OTHER_KEY),
-    "a kid the pool does not have": signed(id_claims(), kid="someone-elses"),
-    "expired": signed(id_claims(exp=int(time.time()) - 5, iat=int(time.time()) - 3605)),
-    "no exp": signed(id_claims(exp=None)),
-    "an access token": signed(
+    "alg none": unsigned(id_claims(), KID),
+    "HS256 keyed with the public key": hs256_keyed_with(POOL_KEY.public_key(), id_claims(), KID),
+    "RS512 from the pool's own key": sign(id_claims(), algorithm="RS512"),
+    "signed by another key": sign(id_claims(), key=OTHER_KEY),
+    "a kid the pool does not have": signed(id_claims(), POOL_KEY, "someone-elses"),
+    "expired": sign(id_claims(exp=int(time.time()) - 5, iat=int(time.time()) - 3605)),
+    "no exp": sign(id_claims(exp=None)),
+    "an access token": sign(
         id_claims(token_use="access", aud=None, client_id=CLIENT_ID, scope="openid")
     ),
-    "token_use access with an aud": signed(id_claims(token_use="access")),
-    "no token_use": signed(id_claims(token_use=None)),
-    "another client's aud": signed(id_claims(aud="7q0otherclientid")),
-    "another pool's iss": signed(
+    "token_use access with an aud": sign(id_claims(token_use="access")),
+    "no token_use": sign(id_claims(token_use=None)),
+    "another client's aud": sign(id_claims(aud="7q0otherclientid")),
+    "another pool's iss": sign(
         id_claims(iss="https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_0therP00l")
     ),
-    "groups edited after signing": _edited_groups(signed(id_claims()), ["admin"]),
+    "groups edited after signing": with_claims_edited(
+        sign(id_claims()), **{"cognito:groups": ["admin"]}
+    ),
 }
 
 
@@ -182,13 +146,13 @@ def test_the_signature_check_is_what_refuses_edited_groups(authorizer: CognitoAu
 
 
 def test_tokens_of_any_of_the_pools_app_clients_pass() -> None:
-    authorizer = CognitoAuthorizer(POOL_ID, [CLIENT_ID, "9z9workshopapp"], jwks(POOL_KEY))
+    authorizer = CognitoAuthorizer(POOL_ID, [CLIENT_ID, "9z9workshopapp"], jwks(POOL_KEY, KID))
 
-    claims = authorizer.claims(signed(id_claims(aud="9z9workshopapp")))
+    claims = authorizer.claims(sign(id_claims(aud="9z9workshopapp")))
 
     assert claims["aud"] == "9z9workshopapp"
 
 
 def test_an_authorizer_without_app_clients_is_a_mistake() -> None:
     with pytest.raises(ValueError, match="app clients"):
-        CognitoAuthorizer(POOL_ID, [], jwks(POOL_KEY))
+        CognitoAuthorizer(POOL_ID, [], jwks(POOL_KEY, KID))
