@@ -44,7 +44,8 @@ NO_AWS := env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN
 export ORDERS_PYTHON := $(abspath $(PYTHON))
 SNAPSTART_TEMPLATE := .serverless-snapstart/cloudformation-template-update-stack.json
 
-.PHONY: test lint package package-local package-snapstart check-template run demo redrive smoke deploy bench bench-smoke images install clean
+.PHONY: test lint package package-local package-snapstart check-template run demo redrive smoke deploy bench bench-smoke images install clean \
+	staff-add staff-list staff-disable token
 
 # package-local first: `sls package --package DIR` clears the default .serverless/ folder.
 test: $(PYTHON_INSTALLED) package-local package-snapstart package check-template ## every test tier
@@ -81,6 +82,31 @@ check-template: $(PYTHON_INSTALLED) $(CHECKOV_INSTALLED) package-snapstart packa
 	for template in $(TEMPLATE) $(SNAPSTART_TEMPLATE); do \
 		$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml -f $$template \
 			--framework cloudformation --skip-download --quiet --compact || exit 1; done
+
+# Staff accounts of STAGE's user pool: local (the default) is the stack `make run` started, any
+# other stage the deployed stack orders-<STAGE>, with the shell's AWS credentials (REGION=...).
+# EMAIL, GROUP and NAME count only when given on make's command line: a shell's own $$EMAIL must
+# never choose whose account is changed. Passwords (PASSWORD, NEW_PASSWORD) reach the command
+# through the environment only, so no echoed command line or argument list shows them.
+quote = '$(subst ','\'',$(1))'
+from_command_line = $(if $(filter command line,$(origin $(1))),$(2) $(call quote,$($(1))))
+STAFF = @$(PYTHON) -m ops.staff --stage $(call quote,$(or $(STAGE),local)) \
+	$(if $(REGION),--region $(call quote,$(REGION)))
+
+staff-add: $(PYTHON_INSTALLED) ## a staff account: EMAIL=... GROUP=frontdesk|technician|admin [NAME=...] [INVITE=0]
+	$(STAFF) add $(call from_command_line,EMAIL,--email) $(call from_command_line,GROUP,--group) \
+		$(call from_command_line,NAME,--name) $(if $(filter 0 no false,$(INVITE)),--no-invite)
+
+staff-list: $(PYTHON_INSTALLED) ## every staff account: its groups, status and whether enabled
+	$(STAFF) list
+
+staff-disable: $(PYTHON_INSTALLED) ## EMAIL=...: it can no longer sign in; its refresh tokens are revoked
+	$(STAFF) disable $(call from_command_line,EMAIL,--email)
+
+# Prints the ID token alone: TOKEN=$$(make -s token EMAIL=...). Locally a demo user needs no
+# password; a first sign-in asks for a new one (or takes NEW_PASSWORD from the environment).
+token: $(PYTHON_INSTALLED) ## an ID token for curl: EMAIL=... (PASSWORD from the environment or asked)
+	$(STAFF) token $(call from_command_line,EMAIL,--email)
 
 redrive: $(PYTHON_INSTALLED) ## DLQ contents; APPLY=1 moves them back (QUEUE=received, STAGE=local)
 	$(PYTHON) -m ops.redrive --stage $(or $(STAGE),dev) --queue $(or $(QUEUE),all) $(if $(APPLY),--apply)
