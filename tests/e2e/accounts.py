@@ -39,7 +39,9 @@ def clean_environment() -> dict[str, str]:
 def claims(token: str) -> dict[str, Any]:
     """A JWT's payload, unverified (the local gateway's own tests verify signatures)."""
     payload = token.split(".")[1]
-    decoded: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * -len(payload)))
+    decoded: dict[str, Any] = json.loads(
+        base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    )
     return decoded
 
 

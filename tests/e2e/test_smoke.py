@@ -66,7 +66,7 @@ def test_make_smoke_passes_and_leaves_only_a_canceled_smoke_order(
 def test_make_smoke_fails_with_a_clear_message_on_a_wrong_password(stage: SmokeStage) -> None:
     code, out, err = stage.smoke(SMOKE_EMAIL=SMOKE_EMAIL, SMOKE_PASSWORD="Not-the-password-1")
 
-    assert code == 1
+    assert code != 0  # make answers 2 for any failed recipe; the command itself exits 1
     assert err.splitlines()[0] == (
         "smoke: FAILED: smoke@taller.example cannot sign in: Incorrect username or password"
     )

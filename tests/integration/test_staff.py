@@ -130,7 +130,9 @@ def pool(
 def claims(token: str) -> dict[str, Any]:
     """A JWT's payload (moto signed it; the local gateway's tests check signatures)."""
     payload = token.split(".")[1]
-    decoded: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * -len(payload)))
+    decoded: dict[str, Any] = json.loads(
+        base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    )
     return decoded
 
 
