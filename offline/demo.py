@@ -1,9 +1,10 @@
 """`make demo`: walk a few repair orders through the status graph on a running local stack.
 
-Signs in as two of the demo users `make run` created: the front desk takes three orders in and
-cancels one, the technician starts and finishes repairs (and is refused a cancellation, which is
-the desk's). Prints who did each step, and each order's timeline as the processors' work arrives.
-The API's URL and the demo users' passwords come from the state file `make run` writes.
+Signs in as two of the demo users `make run` created: the front desk takes three orders in,
+cancels one and tries to move one back (the status graph refuses), the technician starts and
+finishes repairs (and is refused a cancellation, which is the desk's). Prints who did each step,
+and each order's timeline with who made each change, as the processors' work arrives. The API's
+URL and the demo users' passwords come from the state file `make run` writes.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ class Actor:
         """One request, printed as a line: who, what, and what the API answered."""
         status, answer = self.call(method, path, body)
         outcome = answer.get("status") if status < 400 else answer.get("detail")
-        print(f"  {self.name:<20} {label:<34} {method:<4} {path[:16]:<16} → {status} {outcome}")
+        print(f"  {self.name:<18} {label:<36} {method:<4} {path[:16]:<16} → {status} {outcome}")
         return answer
 
 
@@ -96,7 +97,7 @@ def timeline(order: dict[str, Any]) -> list[str]:
         note = f'  "{entry["note"]}"' if "note" in entry else ""
         offset = (at - entered_first).total_seconds()
         actor = entry.get("actor", {}).get("name", "?")
-        lines.append(f"    {entry['status']:<10} at +{offset:5.2f} s  by {actor:<20} {done}{note}")
+        lines.append(f"    {entry['status']:<10} at +{offset:5.2f} s  by {actor:<18} {done}{note}")
     return lines
 
 
@@ -160,7 +161,7 @@ def main() -> int:
     technician.step(
         "start the tablet repair", "PUT", f"/orders/{ids['tablet']}", {"status": "inprocess"}
     )
-    technician.step(
+    desk.step(
         "move the tablet back (rejected)", "PUT", f"/orders/{ids['tablet']}", {"status": "received"}
     )
     deadline = time.monotonic() + 10
