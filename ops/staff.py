@@ -103,6 +103,7 @@ def add(
     """
     cognito = stage.client("cognito-idp")
     pool = _call(stage, cognito.describe_user_pool, UserPoolId=stage.user_pool_id)["UserPool"]
+    policy = pool.get("Policies", {}).get("PasswordPolicy", {})
     attributes = [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}]
     if name:
         attributes.append({"Name": "name", "Value": name})
@@ -115,16 +116,10 @@ def add(
     if invite and not stage.local:
         request["DesiredDeliveryMediums"] = ["EMAIL"]
     else:
-        password = temporary_password(pool.get("Policies", {}).get("PasswordPolicy", {}))
+        password = temporary_password(policy)
         request |= {"TemporaryPassword": password, "MessageAction": "SUPPRESS"}
-    try:
-        cognito.admin_create_user(**request)
-    except ClientError as error:
-        if _code(error) != "UsernameExistsException":
-            raise _explain(stage, error, email) from error
-        groups = _groups_of(stage, cognito, email)
-        if group in groups:
-            return f"{email} already has an account in {group}: nothing changed", None
+
+    def add_to_group() -> None:
         _call(
             stage,
             cognito.admin_add_user_to_group,
@@ -132,6 +127,12 @@ def add(
             Username=email,
             GroupName=group,
         )
+
+    if not _created(stage, cognito, request):
+        groups = _groups_of(stage, cognito, email)
+        if group in groups:
+            return f"{email} already has an account in {group}: nothing changed", None
+        add_to_group()
         now = ", ".join(sorted({*groups, group}))
         return (
             f"{email} already had an account: added it to {group} (now in {now}); "
@@ -139,18 +140,12 @@ def add(
             None,
         )
     try:
-        _call(
-            stage,
-            cognito.admin_add_user_to_group,
-            UserPoolId=stage.user_pool_id,
-            Username=email,
-            GroupName=group,
-        )
+        add_to_group()
     except StaffError as error:
         raise StaffError(
             f"created {email}, but not in {group}: {error}; run the same command again"
         ) from error
-    days = pool.get("Policies", {}).get("PasswordPolicy", {}).get("TemporaryPasswordValidityDays")
+    days = policy.get("TemporaryPasswordValidityDays")
     valid = f", valid {days} days" if days else ""
     if password is None:
         return (
@@ -193,12 +188,7 @@ def disable(stage: Stage, email: str) -> str:
     """Disable ``email``'s account and revoke its refresh tokens; what was done, in a line."""
     cognito = stage.client("cognito-idp")
     for operation in (cognito.admin_disable_user, cognito.admin_user_global_sign_out):
-        try:
-            operation(UserPoolId=stage.user_pool_id, Username=email)
-        except ClientError as error:
-            raise _explain(stage, error, email) from error
-        except BotoCoreError as error:
-            raise _unreachable(stage, error) from error
+        _call(stage, operation, UserPoolId=stage.user_pool_id, Username=email)
     return (
         f"disabled {email} and revoked its refresh tokens: it cannot sign in, and ID tokens it "
         "already holds stop working when they expire (within the hour)"
@@ -258,6 +248,19 @@ def _call(stage: Stage, operation: Callable[..., Any], **request: Any) -> Any:
         raise _explain(stage, error, request.get("Username", "")) from error
     except BotoCoreError as error:
         raise _unreachable(stage, error) from error
+
+
+def _created(stage: Stage, cognito: Any, request: dict[str, Any]) -> bool:
+    """Whether AdminCreateUser made the account (False: it already existed)."""
+    try:
+        cognito.admin_create_user(**request)
+    except ClientError as error:
+        if _code(error) == "UsernameExistsException":
+            return False
+        raise _explain(stage, error, request["Username"]) from error
+    except BotoCoreError as error:
+        raise _unreachable(stage, error) from error
+    return True
 
 
 def _pages(stage: Stage, cognito: Any, operation: str, **request: Any) -> list[dict[str, Any]]:
