@@ -25,10 +25,10 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
 from ops.stage import LOCAL, START_THE_STACK, Stage, StageNotFound, find
+from orders.domain.roles import ROLES
 
-# The pool's groups, as serverless.yml's AWS::Cognito::UserPoolGroup resources name them (a test
-# checks the two agree).
-GROUPS = ("frontdesk", "technician", "admin")
+# The groups the API function knows, which are the user pool's (a test checks the two agree).
+GROUPS = tuple(ROLES)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 # A temporary password is read off a screen and typed: no look-alikes (0/O, 1/l/I), and symbols
 # that need no quoting in a shell. Each class appears, so it meets any policy of its length.

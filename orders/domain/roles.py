@@ -35,10 +35,11 @@ ROLES: Mapping[str, frozenset[Permission]] = MappingProxyType(
 """The user pool's groups and what each allows; a group not named here allows nothing."""
 
 # Entering a status is allowed by this permission (a note goes with its status change).
-# ``received`` is only entered by creating an order; asking for it again is a no-op or a 409.
+# ``received`` is only entered by creating an order: asking for it again changes nothing (the
+# order is received) or is refused by the status graph (409), so reading is all it needs.
 _ENTERING: Mapping[Status, Permission] = MappingProxyType(
     {
-        Status.RECEIVED: Permission.CREATE,
+        Status.RECEIVED: Permission.READ,
         Status.INPROCESS: Permission.START,
         Status.COMPLETED: Permission.COMPLETE,
         Status.CANCELED: Permission.CANCEL,

@@ -65,7 +65,7 @@ def test_the_refusal_names_the_first_missing_permission_of_several() -> None:
         (OrderPatch(status=Status.INPROCESS), {Permission.START}),
         (OrderPatch(status=Status.COMPLETED, note="Screen replaced."), {Permission.COMPLETE}),
         (OrderPatch(status=Status.CANCELED, note="Customer declined."), {Permission.CANCEL}),
-        (OrderPatch(status=Status.RECEIVED), {Permission.CREATE}),
+        (OrderPatch(status=Status.RECEIVED), {Permission.READ}),
         (OrderPatch(priority=Priority.URGENT), {Permission.EDIT}),
         (OrderPatch(issue="Also the hinge is loose."), {Permission.EDIT}),
         (OrderPatch(device=LAPTOP_DEVICE), {Permission.EDIT}),
