@@ -1,11 +1,14 @@
 """Staff sign in to the stack's Cognito user pool, and API Gateway lets no one else in.
 
 These read the packaged templates: every /orders route names the one Cognito authorizer; the
-pool, its client and its groups are what staff accounts need.
+pool, its client and its groups are what staff accounts need, and API Gateway's own refusals are
+problem+json like the function's.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
@@ -21,11 +24,35 @@ ROUTES = {
     ("PUT", "ApiGatewayResourceOrdersOrderidVar"),
 }
 GROUPS = {"frontdesk", "technician", "admin"}
+PROBLEM_JSON = "'application/problem+json'"
+# Values API Gateway substitutes in a gateway response's template, as it would for one request.
+CONTEXT_SAMPLES = {
+    "$context.error.messageString": json.dumps("Invalid request body"),
+    "$context.requestId": "c0a8f3e1-5b7d-4e2a-9c6f-1d3b5a7e9f20",
+}
 
 
 def staff_pool(resources: Resources) -> dict[str, Any]:
     (pool,) = of_type(resources, "AWS::Cognito::UserPool").values()
     return pool
+
+
+def gateway_responses(resources: Resources) -> dict[str, dict[str, Any]]:
+    """Each gateway response's properties, by response type."""
+    return {
+        response["Properties"]["ResponseType"]: response["Properties"]
+        for response in of_type(resources, "AWS::ApiGateway::GatewayResponse").values()
+    }
+
+
+def rendered(properties: dict[str, Any]) -> dict[str, Any]:
+    """The body a gateway response sends, its $context variables filled in as for one request."""
+    (template,) = properties["ResponseTemplates"].values()
+    for variable, value in CONTEXT_SAMPLES.items():
+        template = template.replace(variable, value)
+    assert "$context" not in template, f"a variable without a sample: {template}"
+    body: dict[str, Any] = json.loads(template)
+    return body
 
 
 # --- the authorizer on every route ----------------------------------------------------------
@@ -183,3 +210,84 @@ def test_the_stack_outputs_what_staff_tools_sign_in_with(template: dict[str, Any
 
     assert outputs["StaffUserPoolId"]["Value"] == {"Ref": "StaffUserPool"}
     assert outputs["StaffUserPoolClientId"]["Value"] == {"Ref": "StaffUserPoolClient"}
+
+
+# --- API Gateway's own answers --------------------------------------------------------------
+
+
+def test_api_gateways_own_refusals_are_problem_json(resources: Resources) -> None:
+    responses = gateway_responses(resources)
+
+    assert set(responses) == {
+        "UNAUTHORIZED",
+        "ACCESS_DENIED",
+        "MISSING_AUTHENTICATION_TOKEN",
+        "THROTTLED",
+        "DEFAULT_4XX",
+        "DEFAULT_5XX",
+    }
+    assert len(of_type(resources, "AWS::ApiGateway::GatewayResponse")) == len(responses)
+    for response_type, properties in responses.items():
+        assert properties["RestApiId"] == {"Ref": "ApiGatewayRestApi"}, response_type
+        headers = properties["ResponseParameters"]
+        assert headers["gatewayresponse.header.Content-Type"] == PROBLEM_JSON, response_type
+        body = rendered(properties)
+        assert re.fullmatch(r"urn:orders:problem:[a-z-]+", body["type"]), response_type
+        assert body["title"], response_type
+        assert body["detail"], response_type
+
+
+@pytest.mark.parametrize(
+    ("response_type", "status", "problem"),
+    [
+        ("UNAUTHORIZED", 401, "unauthorized"),
+        ("ACCESS_DENIED", 403, "forbidden"),
+        ("MISSING_AUTHENTICATION_TOKEN", 403, "no-such-route"),
+        ("THROTTLED", 429, "too-many-requests"),
+    ],
+)
+def test_each_named_refusal_states_its_status_in_the_header_and_the_body(
+    resources: Resources, response_type: str, status: int, problem: str
+) -> None:
+    properties = gateway_responses(resources)[response_type]
+    body = rendered(properties)
+
+    assert properties["StatusCode"] == str(status)
+    assert body["status"] == status
+    assert body["type"] == f"urn:orders:problem:{problem}"
+
+
+def test_a_missing_or_bad_token_asks_for_a_bearer_token(resources: Resources) -> None:
+    properties = gateway_responses(resources)["UNAUTHORIZED"]
+
+    assert properties["ResponseParameters"]["gatewayresponse.header.WWW-Authenticate"] == (
+        "'Bearer'"
+    )
+    assert "Authorization: Bearer" in rendered(properties)["detail"]
+
+
+def test_a_throttled_caller_is_told_when_to_retry(resources: Resources) -> None:
+    headers = gateway_responses(resources)["THROTTLED"]["ResponseParameters"]
+
+    assert headers["gatewayresponse.header.Retry-After"] == "'1'"
+
+
+def test_the_fallbacks_keep_each_causes_own_status(resources: Resources) -> None:
+    # A status on DEFAULT_4XX/5XX would replace the status of every cause they cover (a 413
+    # would become a 400), and a template cannot read the status: their bodies state none.
+    responses = gateway_responses(resources)
+
+    for response_type in ("DEFAULT_4XX", "DEFAULT_5XX"):
+        assert "StatusCode" not in responses[response_type], response_type
+        assert "status" not in rendered(responses[response_type]), response_type
+    assert CONTEXT_SAMPLES["$context.requestId"] in rendered(responses["DEFAULT_5XX"])["detail"]
+
+
+def test_the_stage_is_deployed_after_every_gateway_response(resources: Resources) -> None:
+    # A stage serves the API as it was when its deployment was made: a deployment created before
+    # the responses would answer with API Gateway's defaults until the next deploy.
+    (deployment,) = of_type(resources, "AWS::ApiGateway::Deployment").values()
+    responses = of_type(resources, "AWS::ApiGateway::GatewayResponse")
+
+    assert len(responses) == 6
+    assert set(responses) <= set(deployment["DependsOn"])
