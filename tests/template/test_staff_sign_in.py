@@ -7,13 +7,13 @@ problem+json like the function's.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 import pytest
 
 from offline.provision import load_template
+from tests.support.gateway import CONTEXT_SAMPLES, gateway_responses, rendered_body
 from tests.template.conftest import Resources
 from tests.template.test_template import of_type
 
@@ -25,34 +25,11 @@ ROUTES = {
 }
 GROUPS = {"frontdesk", "technician", "admin"}
 PROBLEM_JSON = "'application/problem+json'"
-# Values API Gateway substitutes in a gateway response's template, as it would for one request.
-CONTEXT_SAMPLES = {
-    "$context.error.messageString": json.dumps("Invalid request body"),
-    "$context.requestId": "c0a8f3e1-5b7d-4e2a-9c6f-1d3b5a7e9f20",
-}
 
 
 def staff_pool(resources: Resources) -> dict[str, Any]:
     (pool,) = of_type(resources, "AWS::Cognito::UserPool").values()
     return pool
-
-
-def gateway_responses(resources: Resources) -> dict[str, dict[str, Any]]:
-    """Each gateway response's properties, by response type."""
-    return {
-        response["Properties"]["ResponseType"]: response["Properties"]
-        for response in of_type(resources, "AWS::ApiGateway::GatewayResponse").values()
-    }
-
-
-def rendered(properties: dict[str, Any]) -> dict[str, Any]:
-    """The body a gateway response sends, its $context variables filled in as for one request."""
-    (template,) = properties["ResponseTemplates"].values()
-    for variable, value in CONTEXT_SAMPLES.items():
-        template = template.replace(variable, value)
-    assert "$context" not in template, f"a variable without a sample: {template}"
-    body: dict[str, Any] = json.loads(template)
-    return body
 
 
 # --- the authorizer on every route ----------------------------------------------------------
@@ -215,8 +192,8 @@ def test_the_stack_outputs_what_staff_tools_sign_in_with(template: dict[str, Any
 # --- API Gateway's own answers --------------------------------------------------------------
 
 
-def test_api_gateways_own_refusals_are_problem_json(resources: Resources) -> None:
-    responses = gateway_responses(resources)
+def test_api_gateways_own_refusals_are_problem_json(template: dict[str, Any]) -> None:
+    responses = gateway_responses(template)
 
     assert set(responses) == {
         "UNAUTHORIZED",
@@ -226,12 +203,12 @@ def test_api_gateways_own_refusals_are_problem_json(resources: Resources) -> Non
         "DEFAULT_4XX",
         "DEFAULT_5XX",
     }
-    assert len(of_type(resources, "AWS::ApiGateway::GatewayResponse")) == len(responses)
+    assert len(of_type(template["Resources"], "AWS::ApiGateway::GatewayResponse")) == len(responses)
     for response_type, properties in responses.items():
         assert properties["RestApiId"] == {"Ref": "ApiGatewayRestApi"}, response_type
         headers = properties["ResponseParameters"]
         assert headers["gatewayresponse.header.Content-Type"] == PROBLEM_JSON, response_type
-        body = rendered(properties)
+        body = rendered_body(properties)
         assert re.fullmatch(r"urn:orders:problem:[a-z-]+", body["type"]), response_type
         assert body["title"], response_type
         assert body["detail"], response_type
@@ -247,40 +224,41 @@ def test_api_gateways_own_refusals_are_problem_json(resources: Resources) -> Non
     ],
 )
 def test_each_named_refusal_states_its_status_in_the_header_and_the_body(
-    resources: Resources, response_type: str, status: int, problem: str
+    template: dict[str, Any], response_type: str, status: int, problem: str
 ) -> None:
-    properties = gateway_responses(resources)[response_type]
-    body = rendered(properties)
+    properties = gateway_responses(template)[response_type]
+    body = rendered_body(properties)
 
     assert properties["StatusCode"] == str(status)
     assert body["status"] == status
     assert body["type"] == f"urn:orders:problem:{problem}"
 
 
-def test_a_missing_or_bad_token_asks_for_a_bearer_token(resources: Resources) -> None:
-    properties = gateway_responses(resources)["UNAUTHORIZED"]
+def test_a_missing_or_bad_token_asks_for_a_bearer_token(template: dict[str, Any]) -> None:
+    properties = gateway_responses(template)["UNAUTHORIZED"]
 
     assert properties["ResponseParameters"]["gatewayresponse.header.WWW-Authenticate"] == (
         "'Bearer'"
     )
-    assert "Authorization: Bearer" in rendered(properties)["detail"]
+    assert "Authorization: Bearer" in rendered_body(properties)["detail"]
 
 
-def test_a_throttled_caller_is_told_when_to_retry(resources: Resources) -> None:
-    headers = gateway_responses(resources)["THROTTLED"]["ResponseParameters"]
+def test_a_throttled_caller_is_told_when_to_retry(template: dict[str, Any]) -> None:
+    headers = gateway_responses(template)["THROTTLED"]["ResponseParameters"]
 
     assert headers["gatewayresponse.header.Retry-After"] == "'1'"
 
 
-def test_the_fallbacks_keep_each_causes_own_status(resources: Resources) -> None:
-    # A status on DEFAULT_4XX/5XX would replace the status of every cause they cover (a 413
-    # would become a 400), and a template cannot read the status: their bodies state none.
-    responses = gateway_responses(resources)
+def test_the_fallbacks_keep_each_causes_own_status(template: dict[str, Any]) -> None:
+    # A status on DEFAULT_4XX/5XX would become the status of every cause they cover (a 413 and
+    # a 415 alike), and a template cannot read the status: their bodies state none.
+    responses = gateway_responses(template)
+    request_id = CONTEXT_SAMPLES["$context.requestId"]
 
     for response_type in ("DEFAULT_4XX", "DEFAULT_5XX"):
         assert "StatusCode" not in responses[response_type], response_type
-        assert "status" not in rendered(responses[response_type]), response_type
-    assert CONTEXT_SAMPLES["$context.requestId"] in rendered(responses["DEFAULT_5XX"])["detail"]
+        assert "status" not in rendered_body(responses[response_type]), response_type
+    assert request_id in rendered_body(responses["DEFAULT_5XX"])["detail"]
 
 
 def test_the_stage_is_deployed_after_every_gateway_response(resources: Resources) -> None:
