@@ -8,7 +8,11 @@ import re
 import subprocess
 import urllib.request
 
-from tests.e2e.conftest import API_KEY, ROOT, LocalStack
+from tests.e2e.conftest import ROOT, LocalStack
+
+# make smoke's API-key interface: it signs in as a smoke user instead once ops/smoke.py does
+# (issue 21, item 7); until then the local gateway answers its requests 401.
+API_KEY = "local-dev-key-0123456789"
 
 
 def make_smoke(*variables: str) -> subprocess.CompletedProcess[str]:
