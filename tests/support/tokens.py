@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import hmac
+import importlib.resources
 import json
 from typing import Any
 
@@ -56,3 +58,15 @@ def with_claims_edited(token: str, **changes: Any) -> str:
     """The token with its claims changed and its header and signature kept."""
     header, _, signature = token.split(".")
     return f"{header}.{_part(payload(token) | changes)}.{signature}"
+
+
+def moto_signing_key() -> Any:
+    """The private key moto signs every pool's tokens with (one key, ``kid`` "dummy")."""
+    resources = importlib.resources.files("moto") / "cognitoidp" / "resources"
+    compressed = resources / "jwks-private.json.gz"
+    text = (
+        gzip.decompress(compressed.read_bytes())
+        if compressed.is_file()
+        else (resources / "jwks-private.json").read_bytes()
+    )
+    return jwt.PyJWK(json.loads(text)).key
