@@ -154,6 +154,7 @@ def moto_server(template: dict[str, Any]) -> Iterator[MotoServer]:
             template,
             "orders-bench",
             sesv2=emulator_client(url, "sesv2"),
+            cognito_idp=emulator_client(url, "cognito-idp"),
         )
         yield MotoServer(url, stack, process)
     finally:
