@@ -43,8 +43,15 @@ NO_AWS := env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN
 # Packaging compiles the zip's bytecode and fetches requirements.txt with it (serverless.yml).
 export ORDERS_PYTHON := $(abspath $(PYTHON))
 SNAPSTART_TEMPLATE := .serverless-snapstart/cloudformation-template-update-stack.json
+# A value as one shell word in single quotes, and the option `$(2)` with it only if variable $(1)
+# was given on make's command line.
+quote = '$(subst ','\'',$(1))'
+from_command_line = $(if $(filter command line,$(origin $(1))),$(2) $(call quote,$($(1))))
+# STAGE local (the default) is the stack `make run` started; any other, the deployed orders-<STAGE>.
+STAGE_OPTIONS = --stage $(call quote,$(or $(STAGE),local)) $(if $(REGION),--region $(call quote,$(REGION)))
 
-.PHONY: test lint package package-local package-snapstart check-template run demo redrive smoke deploy bench bench-smoke images install clean
+.PHONY: test lint package package-local package-snapstart check-template run demo redrive smoke deploy bench bench-smoke images install clean \
+	staff-add staff-list staff-disable token
 
 # package-local first: `sls package --package DIR` clears the default .serverless/ folder.
 test: $(PYTHON_INSTALLED) package-local package-snapstart package check-template ## every test tier
@@ -69,10 +76,11 @@ package-snapstart: $(NODE_INSTALLED) $(VENV_MADE)
 deploy: $(NODE_INSTALLED) $(VENV_MADE) ## `sls deploy` of STAGE (default dev), bytecode and all
 	node_modules/.bin/sls deploy --stage $(or $(STAGE),dev) $(PARAMS)
 
-# API_URL and API_KEY reach it through the environment (make exports command-line variables), so
-# the key is not echoed with the command.
-smoke: $(VENV_MADE) ## black-box check of a stage: make smoke API_URL=https://... API_KEY=...
-	$(PYTHON) -m ops.smoke
+# Signs in as the stage's smoke user: SMOKE_EMAIL and SMOKE_PASSWORD reach it through the
+# environment only (make exports command-line variables too), so no echoed line shows them.
+# Locally it signs in as the demo front desk user unless told otherwise.
+smoke: $(PYTHON_INSTALLED) ## black-box check of a stage as its smoke user: make smoke STAGE=... [REGION=...]
+	@$(PYTHON) -m ops.smoke $(STAGE_OPTIONS)
 
 # cfn-lint with the serverless rules, then checkov, on the packaged template. The rules each one
 # skips, and why, are in .cfnlintrc.yaml and .checkov.yaml.
@@ -81,6 +89,28 @@ check-template: $(PYTHON_INSTALLED) $(CHECKOV_INSTALLED) package-snapstart packa
 	for template in $(TEMPLATE) $(SNAPSTART_TEMPLATE); do \
 		$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml -f $$template \
 			--framework cloudformation --skip-download --quiet --compact || exit 1; done
+
+# Staff accounts of STAGE's user pool: local (the default) is the stack `make run` started, any
+# other stage the deployed stack orders-<STAGE>, with the shell's AWS credentials (REGION=...).
+# EMAIL, GROUP and NAME count only when given on make's command line: a shell's own $$EMAIL must
+# never choose whose account is changed. Passwords (PASSWORD, NEW_PASSWORD) reach the command
+# through the environment only, so no echoed command line or argument list shows them.
+STAFF = @$(PYTHON) -m ops.staff $(STAGE_OPTIONS)
+
+staff-add: $(PYTHON_INSTALLED) ## a staff account: EMAIL=... GROUP=frontdesk|technician|admin [NAME=...] [INVITE=0]
+	$(STAFF) add $(call from_command_line,EMAIL,--email) $(call from_command_line,GROUP,--group) \
+		$(call from_command_line,NAME,--name) $(if $(filter 0 no false,$(INVITE)),--no-invite)
+
+staff-list: $(PYTHON_INSTALLED) ## every staff account: its groups, status and whether enabled
+	$(STAFF) list
+
+staff-disable: $(PYTHON_INSTALLED) ## EMAIL=...: it can no longer sign in; its refresh tokens are revoked
+	$(STAFF) disable $(call from_command_line,EMAIL,--email)
+
+# Prints the ID token alone: TOKEN=$$(make -s token EMAIL=...). Locally a demo user needs no
+# password; a first sign-in asks for a new one (or takes NEW_PASSWORD from the environment).
+token: $(PYTHON_INSTALLED) ## an ID token for curl: EMAIL=... (PASSWORD from the environment or asked)
+	$(STAFF) token $(call from_command_line,EMAIL,--email)
 
 redrive: $(PYTHON_INSTALLED) ## DLQ contents; APPLY=1 moves them back (QUEUE=received, STAGE=local)
 	$(PYTHON) -m ops.redrive --stage $(or $(STAGE),dev) --queue $(or $(QUEUE),all) $(if $(APPLY),--apply)

@@ -9,6 +9,7 @@ from orders import bootstrap
 from orders.adapters.clients import seconds_left, time_budget
 from orders.adapters.logs import configure_logging, correlation_scope
 from orders.api import validation
+from orders.api.identity import staff_from_claims
 from orders.api.problems import problem_response
 from orders.api.requests import (
     CORRELATION_HEADER,
@@ -18,6 +19,7 @@ from orders.api.requests import (
     parse_if_match,
 )
 from orders.api.responses import document_response, order_response, page_response
+from orders.domain.roles import Permission, Staff, permissions_for
 
 configure_logging()
 
@@ -37,10 +39,19 @@ def handle(event: Any, context: Any) -> dict[str, Any]:
     return response
 
 
+def _staff(request: Request, *needed: Permission) -> Staff:
+    """Who signed in (401 if no one did), allowed ``needed`` by their groups (403 if not)."""
+    staff = staff_from_claims(request.claims)
+    staff.require(needed)
+    return staff
+
+
 def _create_order(request: Request) -> dict[str, Any]:
+    staff = _staff(request, Permission.CREATE)
     new = validation.parse_new_order(request.json_body())
     key = validation.parse_idempotency_key(request.headers.get("idempotency-key"))
-    created = bootstrap.order_service().create(new, key, request.caller, request.correlation_id)
+    service = bootstrap.order_service()
+    created = service.create(new, staff.actor, key, request.correlation_id)
     headers = {"Location": request.url_of(f"/orders/{created.order.order_id}")}
     if created.replayed:
         headers["Idempotent-Replayed"] = "true"
@@ -48,18 +59,22 @@ def _create_order(request: Request) -> dict[str, Any]:
 
 
 def _get_order(request: Request) -> dict[str, Any]:
+    _staff(request, Permission.READ)
     return document_response(200, bootstrap.order_service().get(request.order_id))
 
 
 def _update_order(request: Request) -> dict[str, Any]:
+    staff = _staff(request)
     patch = validation.parse_order_patch(request.json_body())
     if_match = parse_if_match(request.headers.get("if-match"))
+    staff.require(permissions_for(patch))
     service = bootstrap.order_service()
-    updated = service.update(request.order_id, patch, if_match, request.correlation_id)
+    updated = service.update(request.order_id, patch, staff.actor, if_match, request.correlation_id)
     return order_response(200, updated)
 
 
 def _list_orders(request: Request) -> dict[str, Any]:
+    _staff(request, Permission.READ)
     query = validation.parse_list_query(request.query)
     return page_response(bootstrap.order_service().list(query))
 

@@ -31,7 +31,7 @@ from orders.domain.commands import OrderPatch
 from orders.domain.model import Order, Status
 from orders.domain.timestamps import format_timestamp
 from tests.e2e.conftest import free_ports
-from tests.support.data import laptop_order
+from tests.support.data import FRONT_DESK, TECHNICIAN, laptop_order
 
 FAKE_AWS = {
     "AWS_ACCESS_KEY_ID": "bench",
@@ -154,6 +154,7 @@ def moto_server(template: dict[str, Any]) -> Iterator[MotoServer]:
             template,
             "orders-bench",
             sesv2=emulator_client(url, "sesv2"),
+            cognito_idp=emulator_client(url, "cognito-idp"),
         )
         yield MotoServer(url, stack, process)
     finally:
@@ -179,11 +180,11 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float =
 
 def order_in(status: Status, created_at: datetime, *, processed: bool = True) -> Order:
     """A realistic order that has walked the status graph to ``status``, as the service would."""
-    order = Order.create(str(uuid.uuid4()), parse_new_order(laptop_order()), created_at)
+    order = Order.create(str(uuid.uuid4()), parse_new_order(laptop_order()), created_at, FRONT_DESK)
     at = created_at
     for step in _PATHS[status]:
         at += timedelta(hours=3)
-        change = order.change_for(OrderPatch(status=step), at)
+        change = order.change_for(OrderPatch(status=step), at, TECHNICIAN)
         assert change is not None
         order = order.with_change(change, at)
     if not processed:

@@ -20,7 +20,7 @@ from orders.adapters import clients
 from orders.domain.commands import OrderPatch
 from orders.domain.messages import StatusMessage
 from orders.domain.model import Order, Status
-from tests.support.data import laptop_order
+from tests.support.data import TECHNICIAN, laptop_order
 from tests.support.events import ORDER_ROUTE, LambdaContext, api_event, sqs_event
 
 _TABLE = "Orders-bench"
@@ -204,6 +204,6 @@ def _scenarios() -> list[Scenario]:
 
 
 def _moved(order: Order, status: Status, at: datetime) -> Order:
-    change = order.change_for(OrderPatch(status=status), at)
+    change = order.change_for(OrderPatch(status=status), at, TECHNICIAN)
     assert change is not None
     return order.with_change(change, at)

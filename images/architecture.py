@@ -101,8 +101,19 @@ def picture(template: Mapping[str, Any]) -> Picture:
     nodes: list[Node] = [Node("client", "client", "front desk\n(HTTP client)")]
     edges: list[Edge] = []
     api_id = next(iter(_of_type(resources, "AWS::ApiGateway::RestApi")))
-    nodes.append(Node(api_id, "api", "API Gateway\nREST, x-api-key", (API_CLUSTER,)))
-    edges.append(Edge("client", api_id, "HTTPS"))
+    nodes.append(Node(api_id, "api", "API Gateway\nREST, Cognito authorizer", (API_CLUSTER,)))
+    edges.append(Edge("client", api_id, "HTTPS + ID token"))
+    groups = sorted(
+        g["Properties"]["GroupName"]
+        for g in _of_type(resources, "AWS::Cognito::UserPoolGroup").values()
+    )
+    for authorizer in _of_type(resources, "AWS::ApiGateway::Authorizer").values():
+        for provider in authorizer["Properties"]["ProviderARNs"]:
+            pool_id = provider["Fn::GetAtt"][0]
+            label = "Cognito user pool\nstaff: " + ", ".join(groups)
+            nodes.append(Node(pool_id, "pool", label, (API_CLUSTER,)))
+            edges.append(Edge("client", pool_id, "sign in"))
+            edges.append(Edge(api_id, pool_id, "verify token"))
 
     for logical_id, function in functions.items():
         name = function_name(logical_id)
@@ -190,10 +201,12 @@ def draw(shown: Picture, output: Path = OUTPUT) -> Path:
     )
     from diagrams.aws.management import CloudwatchAlarm
     from diagrams.aws.network import APIGateway
+    from diagrams.aws.security import Cognito
 
     icons = {
         "client": Users,
         "api": APIGateway,
+        "pool": Cognito,
         "function": LambdaFunction,
         "table": DynamodbTable,
         "index": DynamodbGSI,
@@ -254,7 +267,16 @@ def draw(shown: Picture, output: Path = OUTPUT) -> Path:
 
 
 # Left to right: who calls, what is stored, where it is routed, who processes, who is told.
-_COLUMNS = {"client": 0, "api": 1, "schedule": 1, "table": 3, "index": 3, "queue": 4, "dlq": 5}
+_COLUMNS = {
+    "client": 0,
+    "api": 1,
+    "pool": 1,
+    "schedule": 1,
+    "table": 3,
+    "index": 3,
+    "queue": 4,
+    "dlq": 5,
+}
 _COLUMNS |= {"alarms": 5, "topic": 6, "ses": 6, "sms": 6, "email": 7}
 
 

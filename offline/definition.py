@@ -28,14 +28,21 @@ class Function:
     memory_mb: int
 
 
+COGNITO_USER_POOLS = "COGNITO_USER_POOLS"
+
+
 @dataclass(frozen=True)
 class Route:
-    """One ``http`` event: method, path template (``/orders/{orderId}``), API key required."""
+    """One ``http`` event: method, path template (``/orders/{orderId}``), function, authorizer.
+
+    ``authorizer`` is the type of the authorizer that checks the route's callers
+    (``COGNITO_USER_POOLS``), or ``None`` for a route open to anyone.
+    """
 
     method: str
     path: str
-    private: bool
     function: Function
+    authorizer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,34 @@ def _events(kind: str, definition: Path) -> list[tuple[str, Any]]:
     ]
 
 
+_SELF_REFERENCE = re.compile(r"\$\{self:([\w.-]+)\}")
+
+
+def _resolved(value: Any, definition: Path) -> Any:
+    """``${self:custom.staffAuthorizer}`` -> what ``custom.staffAuthorizer`` holds."""
+    match = _SELF_REFERENCE.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        return value
+    found: Any = service(definition)
+    for key in match[1].split("."):
+        found = found[key]
+    return _resolved(found, definition)
+
+
+def _authorizer_type(function: str, declared: Any, definition: Path) -> str | None:
+    """The type of an ``http`` event's ``authorizer``; only Cognito user pools run locally."""
+    if declared is None:
+        return None
+    authorizer = _resolved(declared, definition)
+    if isinstance(authorizer, dict) and str(authorizer.get("type", "")).upper() == (
+        COGNITO_USER_POOLS
+    ):
+        return COGNITO_USER_POOLS
+    if isinstance(authorizer, str) and ":cognito-idp:" in authorizer:  # a user pool's ARN
+        return COGNITO_USER_POOLS
+    raise ValueError(f"{function}: only Cognito user pool authorizers run locally, not {declared}")
+
+
 def http_routes(definition: Path = DEFINITION) -> list[Route]:
     """The ``http`` events of every function."""
     routes = []
@@ -110,8 +145,8 @@ def http_routes(definition: Path = DEFINITION) -> list[Route]:
             Route(
                 method=str(event["method"]).upper(),
                 path=path,
-                private=bool(event.get("private", False)),
                 function=_function(name, definition),
+                authorizer=_authorizer_type(name, event.get("authorizer"), definition),
             )
         )
     return routes

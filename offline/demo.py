@@ -1,22 +1,25 @@
 """`make demo`: walk a few repair orders through the status graph on a running local stack.
 
-Creates three orders, moves them along (a finished repair, a cancellation, a rejected move
-back) and prints each order's timeline as the processors' work arrives.
+Signs in as two of the demo users `make run` created: the front desk takes three orders in,
+cancels one and tries to move one back (the status graph refuses), the technician starts and
+finishes repairs (and is refused a cancellation, which is the desk's). Prints who did each step,
+and each order's timeline with who made each change, as the processors' work arrives. The API's
+URL and the demo users' passwords come from the state file `make run` writes.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-API_URL = os.environ.get("API_URL", "http://127.0.0.1:3000")
-API_KEY = os.environ.get("ORDERS_API_KEY", "local-dev-key-0123456789")
+from ops.staff import StaffError, sign_in
+from ops.stage import Stage, StageNotFound, find
 
 ORDERS = {
     "laptop": {
@@ -38,26 +41,44 @@ ORDERS = {
 }
 
 
-def call(method: str, path: str, body: object = None) -> tuple[int, Any]:
-    """One API request; the status and the decoded body, whatever the status."""
-    request = urllib.request.Request(
-        API_URL + path,
-        method=method,
-        data=None if body is None else json.dumps(body).encode(),
-        headers={"x-api-key": API_KEY, "Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as error:
-        return error.code, json.load(error)
+@dataclass(frozen=True)
+class Actor:
+    """A signed-in demo user: the name the timelines show, and the ID token sent as that user."""
+
+    name: str
+    api_url: str
+    token: str
+
+    def call(self, method: str, path: str, body: object = None) -> tuple[int, Any]:
+        """One API request as this user; the status and the decoded body, whatever the status."""
+        request = urllib.request.Request(
+            self.api_url + path,
+            method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            # The raw token, as API Gateway's Cognito authorizer reads the header.
+            headers={"Authorization": self.token, "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.load(response)
+        except urllib.error.HTTPError as error:
+            return error.code, json.load(error)
+
+    def step(self, label: str, method: str, path: str, body: object = None) -> Any:
+        """One request, printed as a line: who, what, and what the API answered."""
+        status, answer = self.call(method, path, body)
+        outcome = answer.get("status") if status < 400 else answer.get("detail")
+        print(f"  {self.name:<18} {label:<36} {method:<4} {path[:16]:<16} → {status} {outcome}")
+        return answer
 
 
-def step(label: str, method: str, path: str, body: object = None) -> Any:
-    status, answer = call(method, path, body)
-    outcome = answer.get("status") if status < 400 else answer.get("detail")
-    print(f"  {label:<38} {method:<4} {path[:16]:<16} → {status} {outcome}")
-    return answer
+def signed_in(stage: Stage, group: str) -> Actor:
+    """The demo user of ``group``, signed in."""
+    user = stage.demo_user(group=group)
+    if user is None:
+        raise StaffError(f"the local stack has no demo user in {group}: restart `make run`")
+    token = sign_in(stage, user.email, user.password, new_password=None)
+    return Actor(user.name or user.email, stage.api_url, token)
 
 
 def timeline(order: dict[str, Any]) -> list[str]:
@@ -75,7 +96,8 @@ def timeline(order: dict[str, Any]) -> list[str]:
         )
         note = f'  "{entry["note"]}"' if "note" in entry else ""
         offset = (at - entered_first).total_seconds()
-        lines.append(f"    {entry['status']:<10} at +{offset:5.2f} s   {done}{note}")
+        actor = entry.get("actor", {}).get("name", "?")
+        lines.append(f"    {entry['status']:<10} at +{offset:5.2f} s  by {actor:<18} {done}{note}")
     return lines
 
 
@@ -93,42 +115,61 @@ def _time(text: str) -> datetime:
 
 def main() -> int:
     try:
-        call("GET", "/orders?limit=1")
-    except urllib.error.URLError:
-        print(f"No API at {API_URL}: start the stack with `make run` first.", file=sys.stderr)
+        stage = find("local")
+        desk, technician = signed_in(stage, "frontdesk"), signed_in(stage, "technician")
+    except (StageNotFound, StaffError) as error:
+        print(f"demo: {error}", file=sys.stderr)
         return 1
-    print(f"Creating three orders at {API_URL}")
+    try:
+        desk.call("GET", "/orders?limit=1")
+    except urllib.error.URLError:
+        print(
+            f"demo: no API at {stage.api_url}: start the stack with `make run` first",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"Creating three orders at {stage.api_url}")
     ids = {
-        name: step(f"create the {name} order", "POST", "/orders", body)["orderId"]
+        name: desk.step(f"create the {name} order", "POST", "/orders", body)["orderId"]
         for name, body in ORDERS.items()
     }
     print("Moving them along the status graph")
-    step(
+    technician.step(
         "start the laptop repair",
         "PUT",
         f"/orders/{ids['laptop']}",
         {"status": "inprocess", "note": "Keyboard removed, drying the board."},
     )
-    step(
+    technician.step(
         "finish the laptop repair",
         "PUT",
         f"/orders/{ids['laptop']}",
         {"status": "completed", "note": "Board cleaned, keyboard replaced."},
     )
-    step(
+    technician.step(
+        "cancel the phone (not theirs to do)",
+        "PUT",
+        f"/orders/{ids['phone']}",
+        {"status": "canceled", "note": "Customer bought a new phone."},
+    )
+    desk.step(
         "the phone's owner cancels",
         "PUT",
         f"/orders/{ids['phone']}",
         {"status": "canceled", "note": "Customer bought a new phone."},
     )
-    step("start the tablet repair", "PUT", f"/orders/{ids['tablet']}", {"status": "inprocess"})
-    step(
+    technician.step(
+        "start the tablet repair", "PUT", f"/orders/{ids['tablet']}", {"status": "inprocess"}
+    )
+    desk.step(
         "move the tablet back (rejected)", "PUT", f"/orders/{ids['tablet']}", {"status": "received"}
     )
     deadline = time.monotonic() + 10
     orders: dict[str, Any] = {}
     while time.monotonic() < deadline:
-        orders = {name: call("GET", f"/orders/{order_id}")[1] for name, order_id in ids.items()}
+        orders = {
+            name: desk.call("GET", f"/orders/{order_id}")[1] for name, order_id in ids.items()
+        }
         if all(len(o["processing"]) == len(o["history"]) for o in orders.values()):
             break
         time.sleep(0.2)

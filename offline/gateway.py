@@ -1,8 +1,10 @@
 """The local API Gateway: the REST API of ``serverless.yml`` in front of a pool of warm Lambdas.
 
-It serves the ``http`` events' routes (no stage prefix), answers a missing or wrong ``x-api-key``
-on a private route with API Gateway's 403, builds the Lambda proxy event (path parameters,
-query strings, headers, a request id per request) and turns the function's response into HTTP.
+It serves the ``http`` events' routes (no stage prefix), checks the ID token of a route with a
+Cognito authorizer as API Gateway does (offline/authorizer.py), answers its own refusals with the
+template's gateway responses (or API Gateway's defaults), builds the Lambda proxy event (path
+parameters, query strings, headers, the caller's claims, a request id per request) and turns the
+function's response into HTTP.
 A fixed number of workers run the function; a request waits for a free one, and if none frees
 within the wait it gets a 503 problem, so a burst is answered truly instead of timing out.
 One console line per request; ``--verbose`` adds the service's JSON logs.
@@ -14,14 +16,18 @@ import argparse
 import base64
 import contextlib
 import json
+import os
+import re
 import signal
 import sys
 import threading
 import time
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
@@ -29,7 +35,8 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from offline.definition import Route, http_routes
+from offline.authorizer import CognitoAuthorizer, Refused, fetch_jwks
+from offline.definition import COGNITO_USER_POOLS, Route, http_routes
 from offline.lambda_runtime import ACCOUNT, InvocationFailed, Saturated, WorkerPool
 
 _console = threading.Lock()
@@ -49,8 +56,83 @@ def _werkzeug_rule(route: Route, index: int) -> Rule:
 
 
 def _aws_message(status: int, message: str) -> Response:
-    """API Gateway's own answers (403, 502): ``{"message": ...}``, not a problem."""
+    """API Gateway's own answers (502): ``{"message": ...}``, not a problem."""
     return Response(json.dumps({"message": message}), status, content_type="application/json")
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    """One of API Gateway's own refusals: its default status, message and error type."""
+
+    status: int
+    message: str
+    error_type: str
+
+
+# The refusals the local gateway makes, with API Gateway's defaults for them.
+REFUSALS = {
+    "UNAUTHORIZED": _Refusal(401, "Unauthorized", "UnauthorizedException"),
+    "MISSING_AUTHENTICATION_TOKEN": _Refusal(
+        403, "Missing Authentication Token", "MissingAuthenticationTokenException"
+    ),
+}
+_CONTEXT_VARIABLE = re.compile(r"\$(?:context\.([\w.]+)|\{context\.([\w.]+)\})")
+
+
+class GatewayResponses:
+    """API Gateway's refusals as the template's ``AWS::ApiGateway::GatewayResponse`` shape them.
+
+    A response type the template customizes answers with its status, headers and JSON body; one
+    it does not falls back to its ``DEFAULT_4XX``, then to API Gateway's ``{"message": ...}``.
+    """
+
+    def __init__(self, template: dict[str, Any]) -> None:
+        self._declared = {
+            str(resource["Properties"]["ResponseType"]): resource["Properties"]
+            for resource in template["Resources"].values()
+            if resource["Type"] == "AWS::ApiGateway::GatewayResponse"
+        }
+        for declared in self._declared.values():
+            for value in declared.get("ResponseParameters", {}).values():
+                if not _is_static(value) and not value.startswith("method.request.header."):
+                    raise ValueError(f"the local gateway cannot map a gateway response's {value}")
+
+    def answer(self, response_type: str, request: Request, request_id: str) -> Response:
+        refusal = REFUSALS[response_type]
+        status = refusal.status
+        declared = self._declared.get("DEFAULT_4XX", {})
+        if response_type in self._declared:
+            declared = self._declared[response_type]
+            status = int(declared.get("StatusCode", status))
+        context = {
+            "requestId": request_id,
+            "error.message": refusal.message,
+            "error.messageString": json.dumps(refusal.message),
+            "error.responseType": response_type,
+        }
+        templates = declared.get("ResponseTemplates") or {}
+        body = templates.get("application/json", next(iter(templates.values()), None))
+        if body is None:
+            body = json.dumps({"message": refusal.message})
+        else:
+            body = _CONTEXT_VARIABLE.sub(lambda m: context.get(m[1] or m[2], m[0]), body)
+        response = Response(body, content_type="application/json")
+        response.status = f"{status} {HTTPStatus(status).phrase}"
+        for name, value in declared.get("ResponseParameters", {}).items():
+            header = name.removeprefix("gatewayresponse.header.")
+            if _is_static(value):
+                response.headers[header] = value[1:-1]
+            elif (
+                sent := request.headers.get(value.removeprefix("method.request.header."))
+            ) is not None:
+                response.headers[header] = sent
+        response.headers["x-amzn-RequestId"] = request_id
+        response.headers["x-amzn-ErrorType"] = refusal.error_type
+        return response
+
+
+def _is_static(value: str) -> bool:
+    return len(value) >= 2 and value[0] == value[-1] == "'"
 
 
 def _saturated(waited_s: float, workers: int) -> Response:
@@ -76,28 +158,34 @@ def _shown_query(request: Request) -> str:
     return "?" + "&".join(shown) if shown else ""
 
 
-# The id API Gateway would give the local stage's one API key (what scopes Idempotency-Keys).
-LOCAL_API_KEY_ID = "orders-local-key"
+def _printable(text: str, limit: int = 120) -> str:
+    """A reason for the console: one line, escapes instead of control characters, cut short."""
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 class Gateway:
-    """The WSGI application: route, check the key, invoke, answer, log one line."""
+    """The WSGI application: route, check the token, invoke, answer, log one line."""
 
     def __init__(
         self,
         routes: list[Route],
         pools: dict[str, WorkerPool],
-        api_key: str,
+        authorizer: CognitoAuthorizer | None,
+        responses: GatewayResponses,
         wait_s: float,
         verbose: bool = False,
     ) -> None:
+        if authorizer is None and any(route.authorizer for route in routes):
+            raise ValueError("routes have a Cognito authorizer: give the user pool to check with")
         self._routes = routes
         self._rules = Map(
             [_werkzeug_rule(route, index) for index, route in enumerate(routes)],
             merge_slashes=False,
         )
         self._pools = pools
-        self._api_key = api_key
+        self._authorizer = authorizer
+        self._responses = responses
         self._wait_s = wait_s
         self._verbose = verbose
 
@@ -111,18 +199,24 @@ class Gateway:
         return response(environ, start_response)
 
     def _answer(self, request: Request) -> tuple[Response, str]:
+        request_id = str(uuid.uuid4())
         try:
             index, matched = self._rules.bind_to_environ(request.environ).match()
         except (NotFound, MethodNotAllowed):
             # API Gateway (REST) answers an unknown path or method this way.
-            return _aws_message(403, "Missing Authentication Token"), ""
+            refusal = self._responses.answer("MISSING_AUTHENTICATION_TOKEN", request, request_id)
+            return refusal, ""
         route = self._routes[index]
         parameters = {str(name): str(value) for name, value in matched.items()}
-        if route.private and request.headers.get("x-api-key") != self._api_key:
-            return _aws_message(403, "Forbidden"), ""
-        request_id = str(uuid.uuid4())
+        claims = None
+        if route.authorizer == COGNITO_USER_POOLS and self._authorizer is not None:
+            try:
+                claims = self._authorizer.claims(request.headers.get("Authorization"))
+            except Refused as refused:
+                refusal = self._responses.answer("UNAUTHORIZED", request, request_id)
+                return refusal, f" unauthorized ({_printable(str(refused))})"
         invocation_id = str(uuid.uuid4())
-        event = self._event(request, route, parameters, request_id)
+        event = self._event(request, route, parameters, request_id, claims)
         pool = self._pools[route.function.name]
         try:
             result = pool.invoke(event, invocation_id, self._wait_s)
@@ -144,9 +238,13 @@ class Gateway:
 
     @staticmethod
     def _event(
-        request: Request, route: Route, parameters: dict[str, str], request_id: str
+        request: Request,
+        route: Route,
+        parameters: dict[str, str],
+        request_id: str,
+        claims: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        """The REST API's Lambda proxy (payload 1.0) event."""
+        """The REST API's Lambda proxy (payload 1.0) event; ``claims`` those of the ID token."""
         headers: dict[str, list[str]] = {}
         for name, value in request.headers.items():
             headers.setdefault(name, []).append(value)
@@ -160,6 +258,7 @@ class Gateway:
             except UnicodeDecodeError:
                 body, encoded = base64.b64encode(raw).decode("ascii"), True
         now = datetime.now(UTC)
+        context: dict[str, Any] = {} if claims is None else {"authorizer": {"claims": claims}}
         return {
             "resource": route.path,
             "path": request.path,
@@ -187,10 +286,8 @@ class Gateway:
                 "identity": {
                     "sourceIp": request.remote_addr,
                     "userAgent": request.user_agent.string or None,
-                    "apiKey": request.headers.get("x-api-key") if route.private else None,
-                    # API Gateway names the matched key by its id; the local stage has one key.
-                    "apiKeyId": LOCAL_API_KEY_ID if route.private else None,
                 },
+                **context,
             },
             "body": body,
             "isBase64Encoded": encoded,
@@ -252,7 +349,19 @@ class _QuietHandler(WSGIRequestHandler):
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m offline.gateway", description=__doc__)
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--api-key", required=True)
+    parser.add_argument("--user-pool-id", help="the pool whose ID tokens the authorizer accepts")
+    parser.add_argument(
+        "--user-pool-client-id",
+        action="append",
+        default=[],
+        help="an app client of that pool whose ID tokens it accepts (repeatable)",
+    )
+    parser.add_argument(
+        "--template",
+        type=Path,
+        required=True,
+        help="the packaged template, whose gateway responses shape the gateway's own refusals",
+    )
     parser.add_argument("--workers", type=int, default=4, help="warm API workers (default 4)")
     parser.add_argument(
         "--wait", type=float, default=20, help="seconds a request waits for a worker (default 20)"
@@ -261,6 +370,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     routes = http_routes()
+    authorizer = None
+    if args.user_pool_id:
+        # The pool's keys, fetched once from the emulator (AWS_ENDPOINT_URL), as API Gateway
+        # knows its pool's keys.
+        jwks = fetch_jwks(os.environ["AWS_ENDPOINT_URL"], args.user_pool_id)
+        authorizer = CognitoAuthorizer(args.user_pool_id, args.user_pool_client_id, jwks)
+    responses = GatewayResponses(json.loads(args.template.read_text()))
     functions = {route.function.name: route.function for route in routes}
     pools = {name: WorkerPool(f, args.workers, args.verbose) for name, f in functions.items()}
     for pool in pools.values():
@@ -268,7 +384,7 @@ def main(argv: list[str] | None = None) -> None:
     names = ", ".join(f"{r.method} {r.path}" for r in routes)
     workers = ", ".join(f"{name}: {pool.size} warm workers" for name, pool in pools.items())
     say(f"{len(routes)} routes from serverless.yml ({names}); {workers}")
-    app = Gateway(routes, pools, args.api_key, args.wait, args.verbose)
+    app = Gateway(routes, pools, authorizer, responses, args.wait, args.verbose)
     server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=_QuietHandler)
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

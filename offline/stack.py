@@ -1,9 +1,11 @@
 """`make run`: the whole service on 127.0.0.1, stopped as one by Ctrl-C or SIGTERM.
 
-Starts the AWS emulator (moto server), creates the table, queues and topic from the packaged
-``local`` template, serves the API through the local gateway (a pool of warm API Lambdas) and
-runs the queue pump (which also runs the scheduled sweeper). Every part's output goes to this
-console, one whole line at a time, prefixed by the part's name.
+Starts the AWS emulator (moto server), creates the table, queues, topic and staff user pool from
+the packaged ``local`` template with one demo user per group, serves the API through the local
+gateway (a pool of warm API Lambdas, behind the template's Cognito authorizer) and runs the queue
+pump (which also runs the scheduled sweeper). Every part's output goes to this console, one whole
+line at a time, prefixed by the part's name. When ready it writes where everything is, and the
+demo users' passwords, to a state file (``.local-stack.json``) that tools read; stopping removes it.
 """
 
 from __future__ import annotations
@@ -20,13 +22,17 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import boto3
 
-from offline.provision import ROOT, create_data_stack, load_template
+from offline.identity import DemoUser, UserPool, create_demo_users
+from offline.provision import ROOT, create_data_stack, load_template, template_path
 
 READY_LINE = "Orders service is running"
+STATE_FILE = ROOT / ".local-stack.json"
+REGION = "us-east-1"
 _STARTUP_SECONDS = 60
 
 
@@ -177,6 +183,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="seconds before the pump retries a failed record (default: the queue's own, 60)",
     )
+    parser.add_argument(
+        "--state-file",
+        type=Path,
+        default=STATE_FILE,
+        help="where to write the running stack's URLs, pool and demo users (default: %(default)s)",
+    )
     return parser.parse_args(argv)
 
 
@@ -187,8 +199,8 @@ def _environment(emulator_url: str) -> dict[str, str]:
         "AWS_ENDPOINT_URL": emulator_url,
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
         "PYTHONUNBUFFERED": "1",
         # Cursors are checked with a key made for this run, as a deploy makes one per stack.
         "ORDERS_CURSOR_KEY": os.environ.get("ORDERS_CURSOR_KEY") or secrets.token_urlsafe(24),
@@ -198,8 +210,29 @@ def _environment(emulator_url: str) -> dict[str, str]:
     }
 
 
-def start(args: argparse.Namespace, supervisor: Supervisor) -> tuple[str, str]:
-    """Start every part; return the API's URL and key once it answers."""
+@dataclass(frozen=True)
+class Running:
+    """What a started stack offers: where it listens, its staff pool and demo users."""
+
+    api_url: str
+    emulator_url: str
+    pool: UserPool
+    demo_users: list[DemoUser]
+
+    def state(self) -> dict[str, Any]:
+        """The state file's content, which `make token` and the other tools read."""
+        return {
+            "apiUrl": self.api_url,
+            "emulatorUrl": self.emulator_url,
+            "region": REGION,
+            "userPoolId": self.pool.pool_id,
+            "userPoolClientId": self.pool.client_ids[0],
+            "demoUsers": [user.as_json() for user in self.demo_users],
+        }
+
+
+def start(args: argparse.Namespace, supervisor: Supervisor) -> Running:
+    """Start every part; return what the running stack offers once the API answers."""
     _check_free({"emulator": args.emulator_port, "API": args.http_port})
     template = load_template("local")
     emulator_url = f"http://127.0.0.1:{args.emulator_port}"
@@ -211,54 +244,94 @@ def start(args: argparse.Namespace, supervisor: Supervisor) -> tuple[str, str]:
     )
     _wait_for_port(args.emulator_port, "emulator", supervisor)
     emulator = boto3.session.Session(
-        region_name="us-east-1", aws_access_key_id="local", aws_secret_access_key="local"
+        region_name=REGION, aws_access_key_id="local", aws_secret_access_key="local"
     )
+    cognito_idp = emulator.client("cognito-idp", endpoint_url=emulator_url)
     stack = create_data_stack(
         emulator.client("cloudformation", endpoint_url=emulator_url),
         template,
         "orders-local",
         sesv2=emulator.client("sesv2", endpoint_url=emulator_url),
+        cognito_idp=cognito_idp,
     )
-    say(f"[stack] created {len(stack.physical_ids)} resources from the local template")
+    pool = _staff_pool(stack.user_pools)
+    demo_users = create_demo_users(cognito_idp, pool)
+    say(
+        f"[stack] created {len(stack.physical_ids)} resources from the local template, "
+        f"and {len(demo_users)} demo users"
+    )
     verbose = ["--verbose"] if args.verbose else []
     gateway = [sys.executable, "-m", "offline.gateway", "--port", str(args.http_port)]
-    gateway += ["--api-key", _api_key(template), "--workers", str(args.api_workers), *verbose]
+    gateway += ["--template", str(template_path("local")), "--user-pool-id", pool.pool_id]
+    for client_id in pool.client_ids:
+        gateway += ["--user-pool-client-id", client_id]
+    gateway += ["--workers", str(args.api_workers), *verbose]
     supervisor.start("api", gateway, environment | stack.environment)
     pump = [sys.executable, "-m", "offline.pump", "--queues", json.dumps(stack.physical_ids)]
     if args.visibility_timeout is not None:
         pump += ["--visibility-timeout", str(args.visibility_timeout)]
     supervisor.start("pump", pump + verbose, environment | stack.environment)
     _wait_for_port(args.http_port, "API", supervisor)
-    return f"http://127.0.0.1:{args.http_port}", _api_key(template)
+    return Running(f"http://127.0.0.1:{args.http_port}", emulator_url, pool, demo_users)
 
 
-def _api_key(template: dict[str, Any]) -> str:
-    """The key the packaged local stage declares (``ORDERS_API_KEY`` when it was packaged)."""
-    for resource in template["Resources"].values():
-        if resource["Type"] == "AWS::ApiGateway::ApiKey" and "Value" in resource["Properties"]:
-            return str(resource["Properties"]["Value"])
-    raise StartupError("the local template declares no API key value; run `make package-local`")
+def _staff_pool(pools: dict[str, UserPool]) -> UserPool:
+    """The one user pool staff sign in to, with its app client."""
+    if len(pools) != 1 or not next(iter(pools.values())).client_ids:
+        raise StartupError(
+            f"the local template declares {len(pools)} user pools ({', '.join(pools)}): the "
+            "local stack signs staff in to one, with an app client; run `make package-local`"
+        )
+    return next(iter(pools.values()))
 
 
-def _banner(api_url: str, key: str, emulator_port: int) -> str:
+def write_state(path: Path, state: dict[str, Any]) -> None:
+    """Write the state file whole (it holds passwords: readable by this user only)."""
+    partial = path.with_name(path.name + ".partial")
+    try:
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            json.dump(state, out, ensure_ascii=False, indent=2)
+            out.write("\n")
+        partial.replace(path)
+    except OSError as error:
+        raise StartupError(f"cannot write the state file {path}: {error.strerror}") from error
+
+
+def _banner(running: Running, state_file: Path) -> str:
     body = (
         '{"customer": {"name": "Lucía Fernández", "email": "lucia@example.com"}, '
         '"device": {"type": "laptop", "brand": "Lenovo"}, "issue": "Does not boot."}'
     )
+    width = max(len(user.email) for user in running.demo_users)
+    staff = [
+        f"  {user.email:<{width}}  {user.group:<10}  {user.password}  {user.name}"
+        for user in running.demo_users
+    ]
+    first, pool = running.demo_users[0].email, running.pool
     return "\n".join(
         [
             "",
             f"{READY_LINE}.",
-            f"  API:      {api_url}",
-            f"  API key:  {key}",
-            f"  Emulator: http://127.0.0.1:{emulator_port}  (AWS_ENDPOINT_URL for aws/boto3)",
-            "Try:",
-            f"  curl -s -X POST {api_url}/orders -H 'x-api-key: {key}' "
+            f"  API:      {running.api_url}",
+            f"  Emulator: {running.emulator_url}  (AWS_ENDPOINT_URL for aws/boto3)",
+            f"  Staff:    user pool {pool.pool_id}, app client {pool.client_ids[0]}",
+            "Demo staff, one per group (new passwords on every start):",
+            *staff,
+            f"Sign in as one (prints an ID token; reads {_shown_path(state_file)}):",
+            f"  TOKEN=$(make -s token EMAIL={first})",
+            f'  curl -s -X POST {running.api_url}/orders -H "Authorization: Bearer $TOKEN" '
             f"-H 'Content-Type: application/json' -d '{body}'",
             "Stop with Ctrl-C.",
             "",
         ]
     )
+
+
+def _shown_path(path: Path) -> str:
+    with contextlib.suppress(ValueError):
+        return str(path.resolve().relative_to(ROOT))
+    return str(path)
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -270,9 +343,12 @@ def main(argv: list[str] | None = None) -> int:
     supervisor = Supervisor(verbose=args.verbose)
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _interrupt)
+    wrote_state = False
     try:
-        api_url, key = start(args, supervisor)
-        say(_banner(api_url, key, args.emulator_port))
+        running = start(args, supervisor)
+        write_state(args.state_file, running.state())
+        wrote_state = True
+        say(_banner(running, args.state_file))
         while (name := supervisor.exited()) is None:
             time.sleep(0.5)
         raise StartupError(f"the {name} part stopped; stopping the rest")
@@ -287,6 +363,8 @@ def main(argv: list[str] | None = None) -> int:
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, signal.SIG_IGN)
         supervisor.stop()
+        if wrote_state:
+            args.state_file.unlink(missing_ok=True)
         say("[stack] stopped")
 
 

@@ -1,9 +1,12 @@
-"""`make smoke`: a black-box check that a deployed stage (or `make run`) works, over HTTP(S) only.
+"""`make smoke`: a black-box check that a deployed stage (or `make run`) works, over HTTP(S).
 
-It creates one order tagged as a smoke test (with an Idempotency-Key, then replays it), reads it,
-finds it in its status's listing, checks that a request without the key is refused, waits for the
-processor to record it, cancels it and waits for that to be recorded too. It leaves only that
-canceled order behind, and exits non-zero with a message naming the failed step on any failure.
+It signs in as the stage's smoke user (``SMOKE_EMAIL``/``SMOKE_PASSWORD`` from the environment;
+locally the demo front desk user by default), checks that a request without a token is refused,
+creates one order tagged as a smoke test (with an Idempotency-Key, then replays it), reads it,
+finds it in its status's listing, waits for the processor to record it, cancels it and waits for
+that to be recorded too. It leaves only that canceled order behind, and exits non-zero with a
+message naming the failed step on any failure. The stage's URL and sign-in client come from
+``--stage``: the local stack's state file, or the outputs of stack ``orders-<stage>``.
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ import os
 import sys
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+from ops.staff import StaffError, sign_in
+from ops.stage import LOCAL, StageNotFound, find
 
 # SES's mailbox simulator accepts the message and delivers it nowhere, so a smoke test of a live
 # stage neither mails a real person nor hurts the sender's reputation.
@@ -48,11 +53,11 @@ class Response:
 
 
 class Client:
-    """Sends requests to one stage's API with its key."""
+    """Sends requests to one stage's API with the smoke user's ID token."""
 
-    def __init__(self, base_url: str, api_key: str, timeout: float) -> None:
+    def __init__(self, base_url: str, token: str, timeout: float) -> None:
         self._base = base_url.rstrip("/")
-        self._key = api_key
+        self._token = token
         self._timeout = timeout
 
     def send(
@@ -62,12 +67,13 @@ class Client:
         body: object = None,
         headers: Mapping[str, str] | None = None,
         *,
-        with_key: bool = True,
+        with_token: bool = True,
     ) -> Response:
         """One request; any HTTP status is returned, a network failure raises SmokeFailure."""
         sent = {"Accept": "application/json", **(headers or {})}
-        if with_key:
-            sent["x-api-key"] = self._key
+        if with_token:
+            # The raw token: what API Gateway's Cognito authorizer documents for the header.
+            sent["Authorization"] = self._token
         data = None
         if body is not None:
             data = json.dumps(body).encode()
@@ -117,8 +123,10 @@ def run(client: Client, wait: float, say: Callable[[str], None]) -> str:
     run_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
     body = smoke_order(run_id)
 
-    expect(client.send("GET", "/orders?limit=1", with_key=False), 403, "a request without the key")
-    say("403 without the API key")
+    expect(
+        client.send("GET", "/orders?limit=1", with_token=False), 401, "a request without a token"
+    )
+    say("401 without a token")
 
     key = {"Idempotency-Key": f"smoke-{run_id}"}
     created = expect(client.send("POST", "/orders", body, key), 201, "POST /orders").json()
@@ -191,34 +199,50 @@ def _cancel(client: Client, order_id: str) -> None:
         client.send("PUT", f"/orders/{order_id}", {"status": "canceled", "note": "smoke test"})
 
 
+def _say(step: str) -> None:
+    print(f"smoke: ok  {step}", flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the smoke test; 0 if the stage works, 1 (with the failed step) if not, 2 on bad usage."""
     parser = argparse.ArgumentParser(prog="make smoke", description=__doc__)
-    # From the environment by default, so the key shows in no command line (make passes both).
-    parser.add_argument(
-        "--url", default=os.environ.get("API_URL", ""), help="the base URL, e.g. https://.../prod"
-    )
-    parser.add_argument("--key", default=os.environ.get("API_KEY", ""), help="the stage's API key")
+    parser.add_argument("--stage", default=LOCAL, help="local (default) or a deployed stage")
+    parser.add_argument("--region", help="a deployed stage's region (default: the shell's)")
     parser.add_argument("--wait", type=float, default=60.0, help="seconds to wait for processing")
     parser.add_argument("--timeout", type=float, default=15.0, help="seconds per HTTP request")
     args = parser.parse_args(argv)
-    url = urllib.parse.urlsplit(args.url)
-    if url.scheme not in ("http", "https") or not url.netloc or not args.key:
-        print(
-            "smoke: give the stage's URL and API key: make smoke API_URL=https://<api>/<stage> "
-            "API_KEY=<key> (`npx sls info --stage <stage> --verbose` shows both)",
-            file=sys.stderr,
-        )
+    # From the environment only, so the password shows in no command line (make passes both).
+    email = os.environ.get("SMOKE_EMAIL", "").strip().lower()
+    password = os.environ.get("SMOKE_PASSWORD", "")
+    usage = (
+        "smoke: give the smoke user's email and password in the environment: export SMOKE_EMAIL "
+        f'and SMOKE_PASSWORD, then make smoke STAGE={args.stage} (README, "Deploy to AWS", says '
+        "how to create that user)"
+    )
+    if args.stage != LOCAL and not (email and password):
+        print(usage, file=sys.stderr)
         return 2
-    client = Client(args.url, args.key, args.timeout)
     started = time.monotonic()
     try:
-        order_id = run(client, args.wait, lambda step: print(f"smoke: ok  {step}", flush=True))
-    except SmokeFailure as failure:
+        stage = find(args.stage, args.region)
+        # Locally the demo front desk user (or the demo user named) needs no password given.
+        demo = stage.demo_user(email=email) if email else stage.demo_user(group="frontdesk")
+        if demo and not password:
+            email, password = demo.email, demo.password
+        if not email or not password:
+            print(usage, file=sys.stderr)
+            return 2
+        client = Client(stage.api_url, sign_in(stage, email, password, None), args.timeout)
+        _say(f"signed in as {email}")
+        order_id = run(client, args.wait, _say)
+    except (StageNotFound, StaffError, SmokeFailure) as failure:
         print(f"smoke: FAILED: {failure}", file=sys.stderr)
         return 1
     elapsed = time.monotonic() - started
-    print(f"smoke: passed in {elapsed:.1f} s against {args.url} (left canceled order {order_id})")
+    print(
+        f"smoke: passed in {elapsed:.1f} s against {stage.api_url} as {email} "
+        f"(left canceled order {order_id})"
+    )
     return 0
 
 

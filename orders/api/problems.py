@@ -11,6 +11,7 @@ from orders.api.responses import response
 from orders.domain.errors import (
     ConcurrentUpdate,
     DependencyUnavailable,
+    Forbidden,
     IdempotencyKeyReused,
     InvalidCursor,
     OrderNotFound,
@@ -44,6 +45,17 @@ _PROBLEMS: dict[type[Exception], _Problem] = {
         "invalid-cursor",
         "Invalid cursor",
         lambda e: "The cursor is not one this service issued for this listing.",
+    ),
+    Forbidden: _Problem(
+        403,
+        "forbidden",
+        "Forbidden",
+        lambda e: (
+            f"Your groups ({', '.join(e.groups)}) do not allow {e.permission}."
+            if e.groups
+            else f"You are in no staff group, so {e.permission} is not allowed: an admin adds "
+            "you to frontdesk, technician or admin."
+        ),
     ),
     OrderNotFound: _Problem(
         404, "order-not-found", "Order not found", lambda e: "No order has this id."
@@ -101,6 +113,8 @@ def problem_response(error: Exception, request_id: str) -> dict[str, Any]:
             "Internal error",
             f"Something went wrong on our side (request {request_id}).",
         )
+    if isinstance(error, Forbidden):
+        body["permission"] = error.permission
     if isinstance(error, ValidationFailed):
         body["errors"] = [{"field": e.field, "message": e.message} for e in error.errors]
     if isinstance(error, DependencyUnavailable):

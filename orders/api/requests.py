@@ -52,8 +52,9 @@ class Request(NamedTuple):
     # The path before the route as the client reached it: "/<stage>" on API Gateway's own
     # domain, a custom domain's base path, or "" (serverless-offline, a domain at its root).
     base_path: str = ""
-    # The API key id API Gateway matched; the scope of an ``Idempotency-Key``.
-    caller: str = ""
+    # What API Gateway's Cognito authorizer verified (``requestContext.authorizer.claims``):
+    # ``None`` on a route without one. ``identity.staff_from_claims`` reads them.
+    claims: object = None
 
     def url_of(self, path: str) -> str:
         """The URL path of ``path`` (e.g. ``/orders/{id}``) as this request's client reaches it."""
@@ -126,7 +127,7 @@ def parse_event(
         body=_body(event),
         correlation_id=correlation_id or correlation_id_of(event),
         base_path=_base_path(context, route.replace("{orderId}", order_id)),
-        caller=_string_map(context.get("identity")).get("apiKeyId", ""),
+        claims=_mapping(context.get("authorizer")).get("claims"),
     )
 
 

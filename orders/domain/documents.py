@@ -10,13 +10,22 @@ from collections.abc import Mapping
 from typing import Any
 
 from orders.domain.commands import NewOrder
-from orders.domain.model import Customer, Device, HistoryEntry, Language, Order, Priority, Status
+from orders.domain.model import (
+    Actor,
+    Customer,
+    Device,
+    HistoryEntry,
+    Language,
+    Order,
+    Priority,
+    Status,
+)
 from orders.domain.timestamps import format_timestamp, parse_timestamp
 
 
 def order_to_document(order: Order) -> dict[str, Any]:
-    """The order as the API serves it."""
-    return {
+    """The order as the API serves it (``createdBy`` only on orders that record it)."""
+    document = {
         "orderId": order.order_id,
         "status": order.status.value,
         "version": order.version,
@@ -29,6 +38,9 @@ def order_to_document(order: Order) -> dict[str, Any]:
         "history": [history_entry_to_document(entry) for entry in order.history],
         "processing": {status.value: dict(record) for status, record in order.processing.items()},
     }
+    if order.created_by is not None:
+        document["createdBy"] = actor_to_document(order.created_by)
+    return document
 
 
 def order_from_document(document: Mapping[str, Any]) -> Order:
@@ -51,13 +63,19 @@ def order_from_document(document: Mapping[str, Any]) -> Order:
         created_at=parse_timestamp(document["createdAt"]),
         updated_at=parse_timestamp(document["updatedAt"]),
         history=tuple(
-            HistoryEntry(Status(entry["status"]), parse_timestamp(entry["at"]), entry.get("note"))
+            HistoryEntry(
+                Status(entry["status"]),
+                parse_timestamp(entry["at"]),
+                entry.get("note"),
+                _actor_from_document(entry.get("actor")),
+            )
             for entry in document["history"]
         ),
         processing={
             Status(status): dict(record)
             for status, record in document.get("processing", {}).items()
         },
+        created_by=_actor_from_document(document.get("createdBy")),
     )
 
 
@@ -104,10 +122,22 @@ def device_to_document(device: Device) -> dict[str, str]:
     )
 
 
-def history_entry_to_document(entry: HistoryEntry) -> dict[str, str]:
-    return _without_none(
-        {"status": entry.status.value, "at": format_timestamp(entry.at), "note": entry.note}
-    )
+def history_entry_to_document(entry: HistoryEntry) -> dict[str, Any]:
+    document: dict[str, Any] = {"status": entry.status.value, "at": format_timestamp(entry.at)}
+    if entry.note is not None:
+        document["note"] = entry.note
+    if entry.actor is not None:
+        document["actor"] = actor_to_document(entry.actor)
+    return document
+
+
+def actor_to_document(actor: Actor) -> dict[str, str]:
+    return {"sub": actor.sub, "name": actor.name}
+
+
+def _actor_from_document(document: Mapping[str, Any] | None) -> Actor | None:
+    """The actor of an entry or an order; ``None`` on those stored before staff signed in."""
+    return None if document is None else Actor(document["sub"], document["name"])
 
 
 def _without_none(fields: Mapping[str, Any]) -> dict[str, Any]:

@@ -56,6 +56,15 @@ class ConcurrentUpdate(OrdersError):
     """Other writers kept changing the order while this update was retried."""
 
 
+class Forbidden(OrdersError):
+    """The caller's groups do not allow ``permission``; nothing was done."""
+
+    def __init__(self, permission: str, groups: Iterable[str]) -> None:
+        self.permission = permission
+        self.groups = tuple(groups)
+        super().__init__(f"{permission} not allowed for groups {self.groups}")
+
+
 class IdempotencyKeyReused(OrdersError):
     """An ``Idempotency-Key`` already created an order from a different request body."""
 

@@ -67,7 +67,11 @@ class StatusMessage(NamedTuple):
 
 
 class OrderEvent(NamedTuple):
-    """For integrations: an order's status was processed. Ids, status, version and times only."""
+    """For integrations: an order's status was processed. Ids, status, version and times only.
+
+    ``actor_sub`` is the user pool ``sub`` of the member of staff who made the change (no name
+    or email: a consumer that needs more asks the user pool).
+    """
 
     order_id: str
     status: Status
@@ -75,6 +79,7 @@ class OrderEvent(NamedTuple):
     occurred_at: datetime
     processed_at: datetime
     correlation_id: str | None = None
+    actor_sub: str | None = None
 
     def to_json(self) -> str:
         """The event's body; it names no customer (no name, email or phone)."""
@@ -88,4 +93,6 @@ class OrderEvent(NamedTuple):
         }
         if self.correlation_id is not None:
             fields["correlationId"] = self.correlation_id
+        if self.actor_sub is not None:
+            fields["actorSub"] = self.actor_sub
         return json.dumps(fields)

@@ -75,12 +75,23 @@ class Device(NamedTuple):
     serial_number: str | None = None
 
 
+class Actor(NamedTuple):
+    """A member of staff as the order records them: the user pool's ``sub`` and a display name."""
+
+    sub: str
+    name: str
+
+
 class HistoryEntry(NamedTuple):
-    """The moment an order entered a status, with the note given for the change."""
+    """The moment an order entered a status, who made the change, and the note they gave.
+
+    ``actor`` is ``None`` only on entries stored before staff signed in.
+    """
 
     status: Status
     at: datetime
     note: str | None = None
+    actor: Actor | None = None
 
 
 class Change(NamedTuple):
@@ -141,10 +152,12 @@ class Order(NamedTuple):
     updated_at: datetime
     history: tuple[HistoryEntry, ...]
     processing: Mapping[Status, Mapping[str, Any]] = MappingProxyType({})
+    # Who took the device in; ``None`` only on orders stored before staff signed in.
+    created_by: Actor | None = None
 
     @classmethod
-    def create(cls, order_id: str, new: NewOrder, at: datetime) -> Order:
-        """A new order, in the initial status, at version 1."""
+    def create(cls, order_id: str, new: NewOrder, at: datetime, actor: Actor) -> Order:
+        """A new order, in the initial status, at version 1, taken in by ``actor``."""
         return cls(
             order_id=order_id,
             status=INITIAL_STATUS,
@@ -155,10 +168,11 @@ class Order(NamedTuple):
             priority=new.priority,
             created_at=at,
             updated_at=at,
-            history=(HistoryEntry(INITIAL_STATUS, at),),
+            history=(HistoryEntry(INITIAL_STATUS, at, actor=actor),),
+            created_by=actor,
         )
 
-    def change_for(self, patch: OrderPatch, at: datetime) -> Change | None:
+    def change_for(self, patch: OrderPatch, at: datetime, actor: Actor) -> Change | None:
         """The change ``patch`` makes to this order, or ``None`` if it changes nothing.
 
         Raises ``TransitionNotAllowed`` when the patch asks for a status the graph forbids, and
@@ -173,7 +187,7 @@ class Order(NamedTuple):
             allowed = TRANSITIONS[self.status]
             if patch.status not in allowed:
                 raise TransitionNotAllowed(self.status, patch.status, allowed)
-            entered = HistoryEntry(patch.status, at, patch.note)
+            entered = HistoryEntry(patch.status, at, patch.note, actor)
         change = Change(
             customer=_changed(self.customer, patch.customer),
             device=_changed(self.device, patch.device),
@@ -203,14 +217,19 @@ class Order(NamedTuple):
         """Whether the order has ever been in ``status``."""
         return any(entry.status == status for entry in self.history)
 
+    def entry(self, status: Status) -> HistoryEntry | None:
+        """The history entry of ``status``, if the order has entered it (a status is entered
+        at most once: the graph has no cycle)."""
+        return next((entry for entry in self.history if entry.status == status), None)
 
-def optimistic_change(patch: OrderPatch, at: datetime) -> tuple[Change, Guard]:
+
+def optimistic_change(patch: OrderPatch, at: datetime, actor: Actor) -> tuple[Change, Guard]:
     """The change and guard for applying ``patch`` without reading the order first.
 
     A status change is guarded by the statuses it may come from; a change of plain fields by
     "something differs". When the guard fails, read the order and use ``Order.change_for``.
     """
-    entered = None if patch.status is None else HistoryEntry(patch.status, at, patch.note)
+    entered = None if patch.status is None else HistoryEntry(patch.status, at, patch.note, actor)
     change = Change(
         customer=patch.customer,
         device=patch.device,

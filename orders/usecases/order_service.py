@@ -20,7 +20,7 @@ from orders.domain.errors import (
     VersionMismatch,
 )
 from orders.domain.messages import StatusMessage
-from orders.domain.model import Guard, Order, optimistic_change
+from orders.domain.model import Actor, Guard, Order, optimistic_change
 from orders.domain.timestamps import utc_now
 from orders.usecases.ports import (
     AlreadyExists,
@@ -70,25 +70,25 @@ class OrderService:
     def create(
         self,
         new: NewOrder,
+        actor: Actor,
         idempotency_key: str | None = None,
-        caller: str = "",
         correlation_id: str | None = None,
     ) -> Created:
-        """Store a new order and route it to the received queue.
+        """Store a new order taken in by ``actor`` and route it to the received queue.
 
-        With an ``Idempotency-Key`` the order id is derived from the caller and the key, so a
+        With an ``Idempotency-Key`` the order id is derived from the actor and the key, so a
         retry meets the stored order in the same conditional write that would have created it,
-        and two callers who pick the same key never meet each other's order.
+        and two members of staff who pick the same key never meet each other's order.
         """
         fingerprint = None
         order_id = str(uuid.uuid4())
         if idempotency_key is not None:
             canonical = json.dumps(documents.new_order_to_document(new), sort_keys=True)
             fingerprint = hashlib.sha256(canonical.encode()).hexdigest()
-            # A newline cannot occur in either part, so no two (caller, key) pairs share a name.
-            scoped = f"{caller}\n{idempotency_key}"
+            # A newline cannot occur in either part, so no two (sub, key) pairs share a name.
+            scoped = f"{actor.sub}\n{idempotency_key}"
             order_id = str(uuid.uuid5(_IDEMPOTENCY_NAMESPACE, scoped))
-        order = Order.create(order_id, new, self._clock())
+        order = Order.create(order_id, new, self._clock(), actor)
         try:
             self._orders.add(order, fingerprint)
         except AlreadyExists as existing:
@@ -114,10 +114,11 @@ class OrderService:
         self,
         order_id: str,
         patch: OrderPatch,
+        actor: Actor,
         if_match: int | None = None,
         correlation_id: str | None = None,
     ) -> Order:
-        """Apply a partial update; route the new status if the status changed.
+        """Apply ``actor``'s partial update; route the new status if the status changed.
 
         The first write is blind, guarded by what the patch needs to be legal, so a valid
         transition costs one write. Only when the guard fails is the order read, to tell a
@@ -125,7 +126,7 @@ class OrderService:
         """
         _require_order_id(order_id)
         now = self._clock()
-        change, guard = optimistic_change(patch, now)
+        change, guard = optimistic_change(patch, now, actor)
         guard = guard._replace(expected_version=if_match)
         for _ in range(_UPDATE_ATTEMPTS):
             try:
@@ -138,7 +139,7 @@ class OrderService:
                     raise OrderNotFound(order_id) from failure
                 if if_match is not None and current.version != if_match:
                     raise VersionMismatch(if_match, current.version) from failure
-                next_change = current.change_for(patch, now)
+                next_change = current.change_for(patch, now, actor)
                 if next_change is None:
                     return current
                 change, guard = next_change, Guard(expected_version=current.version)

@@ -155,6 +155,7 @@ class StatusProcessor:
                 message.occurred_at,
                 now,
                 message.correlation_id,
+                _actor_sub(order, self._status),
             )
             for order, message in pending
         ]
@@ -266,3 +267,9 @@ def _attempt(
     except DependencyUnavailable as error:
         return Delivery(channel, destination, reason=str(error), transient=True, subject=subject)
     return Delivery(channel, destination, message_id=message_id, subject=subject)
+
+
+def _actor_sub(order: Order, status: Status) -> str | None:
+    """Who moved ``order`` into ``status``, by ``sub`` only (``None`` on orders from before)."""
+    entry = order.entry(status)
+    return None if entry is None or entry.actor is None else entry.actor.sub

@@ -1,7 +1,8 @@
 """The local stack fuzzed with openapi.yaml: both sides of the contract hold, whatever is sent.
 
 Schemathesis generates requests for every operation of the document, valid ones and ones that
-break it on purpose, sends them over HTTP with the API key, and checks each answer:
+break it on purpose, sends them over HTTP signed in as the admin demo user (whose groups allow
+every operation), and checks each answer:
 
 - the response side: no 5xx, and the status code, content type, headers and body are the ones
   the document declares for that operation;
@@ -52,7 +53,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.e2e.conftest import API_KEY, ROOT, LocalStack
+from tests.e2e.conftest import ROOT, LocalStack
 from tests.support.contract import request_errors
 from tests.support.data import laptop_order
 from tests.support.figures import report_figure
@@ -83,7 +84,8 @@ REQUEST_CHECKS = [positive_data_acceptance, negative_data_rejection]
 
 schema = schemathesis.openapi.from_path(ROOT / "openapi.yaml")
 schema.config.seed = SEED
-# The key is sent on every request below: cases without it would only meet API Gateway's 403.
+# An admin's ID token is sent on every request below (whatever scheme the document declares):
+# cases without it would only meet API Gateway's 401.
 schema.config.generation.update(with_security_parameters=False)
 # What counts as accepted and as rejected (see the module's docstring).
 ACCEPTED = ["2xx", "404", "409", "412", "413", "422"]
@@ -113,6 +115,7 @@ class FuzzRun:
 
     http: requests.Session
     api_url: str
+    auth: dict[str, str]
     cursors: dict[str | None, str] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
     cases: Counter[str] = field(default_factory=Counter)
@@ -124,7 +127,7 @@ class FuzzRun:
         return self.http.request(
             method,
             f"{self.api_url}{path}",
-            headers={"x-api-key": API_KEY},
+            headers=self.auth,
             timeout=REQUEST_TIMEOUT_SECONDS,
             **kwargs,
         )
@@ -151,7 +154,7 @@ class FuzzRun:
 def fuzz_run(local_stack: LocalStack, pytestconfig: pytest.Config) -> Iterator[FuzzRun]:
     """Started once the stack is up; reports the figures when every operation has run."""
     with requests.Session() as http:
-        run = FuzzRun(http, local_stack.api_url)
+        run = FuzzRun(http, local_stack.api_url, local_stack.headers("admin"))
         existing_orders.extend(run.create_order() for _ in range(ORDERS_TO_FUZZ))
         for status in PATHS_TO_STATUS:
             for _ in range(ORDERS_PER_STATUS):
@@ -194,10 +197,11 @@ def test_every_operation_answers_as_documented_whatever_it_is_sent(
     fuzz_run.modes[mode] += 1
     note_on_current_status = mode == "positive" and _notes_the_current_status(case, fuzz_run)
 
+    auth = local_stack.headers("admin")
     response = case.call(
         base_url=local_stack.api_url,
         session=fuzz_run.http,
-        headers={"x-api-key": API_KEY},
+        headers=auth,
         timeout=REQUEST_TIMEOUT_SECONDS,
     )
 
@@ -208,7 +212,7 @@ def test_every_operation_answers_as_documented_whatever_it_is_sent(
         assert [error["field"] for error in response.json()["errors"]] == ["note"]
         checks = RESPONSE_CHECKS
     try:
-        case.validate_response(response, checks=checks, headers={"x-api-key": API_KEY})
+        case.validate_response(response, checks=checks, headers=auth)
     except FailureGroup as failed:
         fuzz_run.failures[case.operation.label] += len(failed.exceptions)
         raise

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import API_KEY, ROOT, LocalStack
+from tests.e2e.conftest import ROOT, LocalStack
 
 PACKAGE = "orders_client"
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
@@ -69,8 +69,12 @@ MAX_PAGES = 1000
 
 @pytest.fixture
 def client(generated: dict[str, ModuleType], local_stack: LocalStack) -> Any:
+    """Signed in as the admin demo user, whose groups allow every operation."""
     return generated["client"].AuthenticatedClient(
-        base_url=local_stack.api_url, token=API_KEY, prefix="", auth_header_name="x-api-key"
+        base_url=local_stack.api_url,
+        token=local_stack.token("admin"),
+        prefix="Bearer",
+        auth_header_name="Authorization",
     )
 
 

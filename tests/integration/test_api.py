@@ -8,7 +8,8 @@ import json
 import boto3
 
 from tests.integration.conftest import Api, AwsCalls, Queues
-from tests.support.data import laptop_order
+from tests.support.data import FRONT_DESK, TECHNICIAN, laptop_order
+from tests.support.events import TECHNICIAN_CLAIMS
 from tests.support.stack import Stack
 
 # --- create -------------------------------------------------------------------------------
@@ -26,7 +27,9 @@ def test_create_answers_201_with_location_etag_and_the_new_order(api: Api) -> No
     assert order["priority"] == "urgent"
     assert order["createdAt"] == order["updatedAt"]
     assert order["createdAt"].endswith("Z")
-    assert order["history"] == [{"status": "received", "at": order["createdAt"]}]
+    marta = {"sub": FRONT_DESK.sub, "name": FRONT_DESK.name}
+    assert order["history"] == [{"status": "received", "at": order["createdAt"], "actor": marta}]
+    assert order["createdBy"] == marta
     assert order["processing"] == {}
 
 
@@ -180,7 +183,11 @@ def test_status_change_bumps_version_records_history_and_routes(api: Api, queues
     order = api.create(laptop_order()).body
     queues.drain("received")
 
-    response = api.update(order["orderId"], {"status": "inprocess", "note": "Keyboard removed"})
+    response = api.update(
+        order["orderId"],
+        {"status": "inprocess", "note": "Keyboard removed"},
+        claims=TECHNICIAN_CLAIMS,
+    )
 
     assert response.status == 200
     assert response.headers["ETag"] == '"2"'
@@ -191,7 +198,9 @@ def test_status_change_bumps_version_records_history_and_routes(api: Api, queues
         "status": "inprocess",
         "at": updated["updatedAt"],
         "note": "Keyboard removed",
+        "actor": {"sub": TECHNICIAN.sub, "name": "Jorge Técnico"},
     }
+    assert updated["createdBy"]["name"] == "Marta Recepción"
     assert queues.bodies("inprocess") == [
         {
             "orderId": order["orderId"],

@@ -15,6 +15,9 @@ from orders.api.problems import _PROBLEMS
 from orders.api.validation import parse_order_patch
 from orders.domain.errors import ValidationFailed
 from tests.support.contract import spec
+from tests.support.gateway import gateway_responses, rendered_body
+
+OPERATIONS = {"get", "post", "put", "delete", "patch"}
 
 
 def test_the_openapi_document_is_valid() -> None:
@@ -26,7 +29,7 @@ def test_the_document_and_the_template_declare_the_same_routes(template: dict[st
         (method.upper(), path)
         for path, operations in spec()["paths"].items()
         for method in operations
-        if method in {"get", "post", "put", "delete", "patch"}
+        if method in OPERATIONS
     }
     deployed = set()
     resources = template["Resources"]
@@ -50,9 +53,30 @@ def test_the_document_and_the_template_declare_the_same_routes(template: dict[st
         if resource["Type"] == "AWS::ApiGateway::Method":
             properties = resource["Properties"]
             deployed.add((properties["HttpMethod"], full_path(properties["ResourceId"]["Ref"])))
-            assert properties["ApiKeyRequired"] is True
+            assert properties["AuthorizationType"] == "COGNITO_USER_POOLS"
+            assert properties["AuthorizerId"] == {"Ref": "StaffAuthorizer"}
 
     assert documented == deployed
+
+
+def test_every_operation_takes_the_staff_id_token_and_declares_401_and_403() -> None:
+    document = spec()
+    scheme = document["components"]["securitySchemes"]["StaffIdToken"]
+    operations = [
+        operation
+        for operations in document["paths"].values()
+        for method, operation in operations.items()
+        if method in OPERATIONS
+    ]
+
+    assert (scheme["type"], scheme["scheme"], scheme["bearerFormat"]) == ("http", "bearer", "JWT")
+    assert document["security"] == [{"StaffIdToken": []}]
+    assert len(operations) == 4
+    for operation in operations:
+        assert operation["security"] == [{"StaffIdToken": []}], operation["operationId"]
+        responses = operation["responses"]
+        assert responses["401"] == {"$ref": "#/components/responses/Unauthorized"}
+        assert responses["403"] == {"$ref": "#/components/responses/Forbidden"}
 
 
 def _problem_examples() -> list[dict[str, Any]]:
@@ -67,9 +91,15 @@ def _problem_examples() -> list[dict[str, Any]]:
     return examples
 
 
-def test_every_error_example_is_a_problem_the_service_really_answers() -> None:
-    # The (type, title) pairs the one table of problems.py and the HTTP edge produce.
+def test_every_error_example_is_a_problem_the_service_really_answers(
+    template: dict[str, Any],
+) -> None:
+    # The (type, title) pairs the one table of problems.py, the HTTP edge and API Gateway's own
+    # answers (the template's gateway responses) produce.
     real = {(f"urn:orders:problem:{p.slug}", p.title) for p in _PROBLEMS.values()}
+    gateway = [rendered_body(response) for response in gateway_responses(template).values()]
+    assert len(gateway) == 6
+    real |= {(body["type"], body["title"]) for body in gateway}
     real |= {
         (f"urn:orders:problem:{title.lower().replace(' ', '-')}", title)
         for title in ("Bad Request", "Content Too Large", "Unsupported Media Type")

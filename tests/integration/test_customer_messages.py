@@ -9,7 +9,7 @@ import pytest
 
 from orders import bootstrap
 from tests.integration.conftest import Api, EventInbox, Inbox, Queues
-from tests.support.data import laptop_order
+from tests.support.data import FRONT_DESK, laptop_order
 from tests.support.stack import Stack
 
 SENDER = "orders@yourshop.example"  # the packaged stage's senderEmail
@@ -185,11 +185,13 @@ def test_order_events_name_no_customer_and_carry_the_status_to_filter_on(
         "occurredAt",
         "processedAt",
         "correlationId",  # the id of the request that entered the status: no personal data
+        "actorSub",  # who entered the status, by user pool id only: no staff name or email
     }
+    assert body["actorSub"] == FRONT_DESK.sub
     assert (body["orderId"], body["status"], body["version"]) == (order_id, "received", 1)
     assert event["attributes"] == {"orderId": order_id, "status": "received"}
     assert event["subject"] is None
-    for personal in ("Kwame", "kwame@example.com", "600 111 333", "600111333"):
+    for personal in ("Kwame", "kwame@example.com", "600 111 333", "600111333", "Marta"):
         assert personal not in json.dumps(event)
 
 

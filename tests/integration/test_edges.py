@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import uuid
 
 import boto3
 import pytest
@@ -12,7 +13,7 @@ import pytest
 import handler
 from tests.integration.conftest import Api, Queues
 from tests.support.data import laptop_order
-from tests.support.events import ORDER_ROUTE, LambdaContext, api_event
+from tests.support.events import ORDER_ROUTE, LambdaContext, api_event, staff_claims
 from tests.support.stack import Stack
 
 # --- text no person types ---------------------------------------------------------------------
@@ -167,20 +168,19 @@ def test_location_is_the_url_the_client_reached_the_api_by(
     assert response.headers["Location"] == f"{expected_prefix}/orders/{response.body['orderId']}"
 
 
-def test_two_callers_with_the_same_idempotency_key_get_their_own_orders(api: Api) -> None:
+def test_two_staff_members_with_the_same_idempotency_key_get_their_own_orders(api: Api) -> None:
     key = {"Idempotency-Key": "receipt-0042"}
-    first_shop = api.create(laptop_order(), headers=key, api_key_id="a1b2c3d4e5")
-    other_shop = api.create(
-        laptop_order(issue="Battery swells"), headers=key, api_key_id="z9y8x7w6v5"
-    )
-    first_again = api.create(laptop_order(), headers=key, api_key_id="a1b2c3d4e5")
+    marta, pablo = staff_claims("frontdesk"), staff_claims("frontdesk", sub=str(uuid.uuid4()))
+    marta_order = api.create(laptop_order(), headers=key, claims=marta)
+    pablo_order = api.create(laptop_order(issue="Battery swells"), headers=key, claims=pablo)
+    marta_again = api.create(laptop_order(), headers=key, claims=marta)
 
-    assert (first_shop.status, other_shop.status) == (201, 201)
-    assert other_shop.body["orderId"] != first_shop.body["orderId"]
-    assert other_shop.body["issue"] == "Battery swells"
-    assert "Idempotent-Replayed" not in other_shop.headers
-    assert first_again.body["orderId"] == first_shop.body["orderId"]
-    assert first_again.headers["Idempotent-Replayed"] == "true"
+    assert (marta_order.status, pablo_order.status) == (201, 201)
+    assert pablo_order.body["orderId"] != marta_order.body["orderId"]
+    assert pablo_order.body["issue"] == "Battery swells"
+    assert "Idempotent-Replayed" not in pablo_order.headers
+    assert marta_again.body["orderId"] == marta_order.body["orderId"]
+    assert marta_again.headers["Idempotent-Replayed"] == "true"
 
 
 # --- cursors ----------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from orders.api.validation import parse_new_order
 from orders.domain import documents
 from orders.domain.commands import OrderPatch
 from orders.domain.model import Order, Status
-from tests.support.data import laptop_order
+from tests.support.data import FRONT_DESK, TECHNICIAN, laptop_order
 
 CREATED = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 
@@ -21,11 +21,13 @@ CREATED = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 def repaired_laptop() -> Order:
     """An order with a history, a note, and processing records holding numbers."""
     order = Order.create(
-        "0b6d3c1e-8f0a-4d8e-9a55-3f1c2b7d9e10", parse_new_order(laptop_order()), CREATED
+        "0b6d3c1e-8f0a-4d8e-9a55-3f1c2b7d9e10", parse_new_order(laptop_order()), CREATED, FRONT_DESK
     )
     for hours, status in ((2, Status.INPROCESS), (26, Status.COMPLETED)):
         at = CREATED + timedelta(hours=hours)
-        change = order.change_for(OrderPatch(status=status, note=f"{status} by Marta"), at)
+        change = order.change_for(
+            OrderPatch(status=status, note=f"{status} by Jorge"), at, TECHNICIAN
+        )
         assert change is not None
         order = order.with_change(change, at)
     processing = {

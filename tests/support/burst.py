@@ -1,6 +1,7 @@
 """A burst of creates against a running local stack, and the checks that follow it.
 
 Shared by the end-to-end test (true answers and recovery) and `make bench` (the same, timed).
+Every request carries ``auth``, the ``Authorization`` header of a signed-in front-desk user.
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import requests
 
-from tests.e2e.conftest import API_KEY
 from tests.support.data import laptop_order
 
 # What the service answers a create, or a saturated stack answers instead (problem+json).
@@ -47,14 +47,14 @@ class Answer:
     seconds: float
 
 
-def post_order(api_url: str, key: str, timeout: float = 60) -> Answer:
+def post_order(api_url: str, auth: Mapping[str, str], key: str, timeout: float = 60) -> Answer:
     """POST one order with the Idempotency-Key ``key``."""
     started = time.perf_counter()
     try:
         response = requests.post(
             f"{api_url}/orders",
             json=laptop_order(),
-            headers={"x-api-key": API_KEY, "Idempotency-Key": key},
+            headers={**auth, "Idempotency-Key": key},
             timeout=timeout,
         )
     except requests.RequestException as error:
@@ -87,48 +87,50 @@ class Burst:
         return [answer for answer in self.answers if answer.status not in TRUE_ANSWERS]
 
 
-def burst(api_url: str, posts: int, threads: int, prefix: str = "burst") -> Burst:
+def burst(
+    api_url: str, auth: Mapping[str, str], posts: int, threads: int, prefix: str = "burst"
+) -> Burst:
     """``posts`` creates from ``threads`` threads at once, each with its own key."""
     keys = [f"{prefix}-{uuid.uuid4()}" for _ in range(posts)]
     started = time.perf_counter()
     with ThreadPoolExecutor(threads) as pool:
-        answers = list(pool.map(lambda key: post_order(api_url, key), keys))
+        answers = list(pool.map(lambda key: post_order(api_url, auth, key), keys))
     return Burst(answers, time.perf_counter() - started)
 
 
-def replayed_orders(api_url: str, keys: list[str]) -> dict[str, set[str]]:
+def replayed_orders(api_url: str, auth: Mapping[str, str], keys: list[str]) -> dict[str, set[str]]:
     """Each key POSTed again, one at a time: the order ids it is answered with (201 only)."""
     found: dict[str, set[str]] = {}
     for key in keys:
-        answer = post_order(api_url, key)
+        answer = post_order(api_url, auth, key)
         found[key] = {answer.body["orderId"]} if answer.status == "201" else set()
     return found
 
 
-def unprocessed(api_url: str, order_ids: set[str]) -> set[str]:
+def unprocessed(api_url: str, auth: Mapping[str, str], order_ids: set[str]) -> set[str]:
     """The orders whose ``processing.received`` is not recorded yet."""
     session = requests.Session()
     pending = set()
     for order_id in order_ids:
-        response = session.get(
-            f"{api_url}/orders/{order_id}", headers={"x-api-key": API_KEY}, timeout=30
-        )
+        response = session.get(f"{api_url}/orders/{order_id}", headers=auth, timeout=30)
         if response.status_code != 200 or "received" not in response.json()["processing"]:
             pending.add(order_id)
     return pending
 
 
-def wait_until_processed(api_url: str, order_ids: set[str], deadline_s: float) -> float:
+def wait_until_processed(
+    api_url: str, auth: Mapping[str, str], order_ids: set[str], deadline_s: float
+) -> float:
     """Seconds until every order was processed; raises past ``deadline_s``."""
     started = time.perf_counter()
     pending = set(order_ids)
-    while pending := unprocessed(api_url, pending):
+    while pending := unprocessed(api_url, auth, pending):
         if time.perf_counter() - started > deadline_s:
             raise AssertionError(f"{len(pending)} orders not processed within {deadline_s} s")
         time.sleep(0.25)
     return time.perf_counter() - started
 
 
-def sequential(api_url: str, count: int) -> list[Answer]:
+def sequential(api_url: str, auth: Mapping[str, str], count: int) -> list[Answer]:
     """``count`` creates one after another, each with its own key."""
-    return [post_order(api_url, f"after-{uuid.uuid4()}") for _ in range(count)]
+    return [post_order(api_url, auth, f"after-{uuid.uuid4()}") for _ in range(count)]

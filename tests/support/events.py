@@ -6,7 +6,47 @@ import json
 import uuid
 from typing import Any
 
+from tests.support.data import FRONT_DESK, TECHNICIAN
+
 ORDER_ROUTE = "/orders/{orderId}"
+POOL_ID = "us-east-1_Staff0001"
+CLIENT_ID = "4frontdesk0client0id000001"
+_UNSET: Any = object()
+
+
+def staff_claims(
+    groups: str = "admin",
+    *,
+    sub: str = FRONT_DESK.sub,
+    name: str | None = _UNSET,
+    email: str = "marta@taller.example",
+    token_use: str = "id",
+) -> dict[str, str]:
+    """The claims of an ID token as API Gateway's Cognito authorizer passes them: strings.
+
+    ``groups`` as API Gateway writes ``cognito:groups`` (comma-separated); ``""`` leaves the
+    claim out, as Cognito does for a user in no group. ``name=None`` leaves the name out.
+    """
+    claims = {
+        "sub": sub,
+        "email": email,
+        "email_verified": "true",
+        "name": FRONT_DESK.name if name is _UNSET else name,
+        "cognito:username": sub,
+        "cognito:groups": groups,
+        "token_use": token_use,
+        "aud": CLIENT_ID,
+        "iss": f"https://cognito-idp.us-east-1.amazonaws.com/{POOL_ID}",
+        "auth_time": "Fri Mar 01 08:00:00 UTC 2024",
+        "iat": "Fri Mar 01 08:00:00 UTC 2024",
+        "exp": "Fri Mar 01 09:00:00 UTC 2024",
+    }
+    return {k: v for k, v in claims.items() if v is not None and (k != "cognito:groups" or v)}
+
+
+TECHNICIAN_CLAIMS = staff_claims(
+    "technician", sub=TECHNICIAN.sub, name=TECHNICIAN.name, email="jorge@taller.example"
+)
 
 
 def api_event(
@@ -18,13 +58,14 @@ def api_event(
     order_id: str | None = None,
     headers: dict[str, str] | None = None,
     query: dict[str, str] | None = None,
-    api_key_id: str = "t2kq8vd1xa",
+    claims: dict[str, str] | None = _UNSET,
     base_path: str = "/test",
 ) -> dict[str, Any]:
     """An API Gateway proxy event; ``body`` is sent as JSON unless ``raw_body`` is given.
 
     As on API Gateway's own domain, ``requestContext.path`` starts with the stage (``/test``);
     ``base_path`` gives a custom domain's base path instead, or ``""`` as serverless-offline.
+    ``claims``: what the Cognito authorizer verified (by default an admin's; ``None``: none).
     """
     text = raw_body if raw_body is not None else (None if body is None else json.dumps(body))
     default_headers = {"Content-Type": "application/json"} if text is not None else {}
@@ -44,7 +85,12 @@ def api_event(
             "requestId": str(uuid.uuid4()),
             "stage": "test",
             "path": f"{base_path}{path}",
-            "identity": {"apiKeyId": api_key_id, "sourceIp": "198.51.100.7"},
+            "identity": {"sourceIp": "198.51.100.7"},
+            **(
+                {}
+                if claims is None
+                else {"authorizer": {"claims": staff_claims() if claims is _UNSET else claims}}
+            ),
         },
         "body": text,
         "isBase64Encoded": False,

@@ -139,13 +139,26 @@ def test_the_api_writes_one_json_access_log_line_per_request(resources: Resource
     assert resources[group_key]["Properties"]["RetentionInDays"] == 30
     assert {
         "requestId": "$context.requestId",
-        "apiKeyId": "$context.identity.apiKeyId",
+        "actorSub": "$context.authorizer.claims.sub",
         "method": "$context.httpMethod",
         "route": "$context.resourcePath",
         "status": "$context.status",
         "latencyMs": "$context.responseLatency",
         "integrationLatencyMs": "$context.integrationLatency",
+        "errorType": "$context.error.responseType",
     }.items() <= fields.items()
+
+
+def test_the_access_log_names_staff_by_sub_only(resources: Resources) -> None:
+    # The sub finds the person in the user pool; an email or a name in every line would spread
+    # personal data into logs kept 30 days. API keys are gone, and so is their id.
+    (deployment,) = of_type(resources, "AWS::ApiGateway::Deployment").values()
+    fields = json.loads(deployment["Properties"]["StageDescription"]["AccessLogSetting"]["Format"])
+
+    assert [value for value in fields.values() if "claims" in value] == [
+        "$context.authorizer.claims.sub"
+    ]
+    assert [value for value in fields.values() if "apiKey" in value] == []
 
 
 def test_api_gateway_may_write_its_logs(resources: Resources) -> None:

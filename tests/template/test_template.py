@@ -177,6 +177,14 @@ def test_the_dev_table_can_be_deleted_with_its_stack(resources: Resources) -> No
     assert table["DeletionPolicy"] == "Delete"
 
 
+def test_the_prod_staff_pool_is_protected_from_deletion(prod_resources: Resources) -> None:
+    # Deleting a user pool deletes every staff account and their MFA: no backup brings them back.
+    (pool,) = of_type(prod_resources, "AWS::Cognito::UserPool").values()
+    assert pool["Properties"]["DeletionProtection"] == "ACTIVE"
+    assert pool["DeletionPolicy"] == "Retain"
+    assert pool["UpdateReplacePolicy"] == "Retain"
+
+
 # --- functions and logs ---------------------------------------------------------------------
 
 
@@ -213,23 +221,17 @@ def test_every_log_group_has_a_retention_and_every_function_has_one(
 # --- the API --------------------------------------------------------------------------------
 
 
-def test_every_api_method_requires_the_api_key(resources: Resources) -> None:
-    methods = of_type(resources, "AWS::ApiGateway::Method")
-    assert len(methods) == 4
-    for key, method in methods.items():
-        assert method["Properties"]["ApiKeyRequired"] is True, key
+# Who may call which route: tests/template/test_staff_sign_in.py.
 
 
-def test_the_stage_and_the_usage_plan_are_throttled(resources: Resources) -> None:
+def test_the_stage_is_throttled_for_every_caller_together(resources: Resources) -> None:
+    # A usage plan throttles per API key; with staff signing in there are no keys and no plan.
     (deployment,) = of_type(resources, "AWS::ApiGateway::Deployment").values()
     settings = deployment["Properties"]["StageDescription"]["MethodSettings"]
     (default,) = [s for s in settings if s["HttpMethod"] == "*" and s["ResourcePath"] == "/*"]
     assert default["ThrottlingBurstLimit"] > 0
     assert default["ThrottlingRateLimit"] > 0
-    (plan,) = of_type(resources, "AWS::ApiGateway::UsagePlan").values()
-    throttle = plan["Properties"]["Throttle"]
-    assert 0 < throttle["BurstLimit"] <= default["ThrottlingBurstLimit"]
-    assert 0 < throttle["RateLimit"] <= default["ThrottlingRateLimit"]
+    assert of_type(resources, "AWS::ApiGateway::UsagePlan") == {}
 
 
 # --- least privilege ------------------------------------------------------------------------
@@ -240,7 +242,8 @@ def policy_statements(resources: Resources) -> Iterator[tuple[str, str, dict[str
     for key, resource in resources.items():
         properties = resource.get("Properties", {})
         documents = [properties.get("PolicyDocument"), properties.get("KeyPolicy")]
-        documents += [policy["PolicyDocument"] for policy in properties.get("Policies", [])]
+        if resource["Type"].startswith("AWS::IAM::"):  # a user pool's Policies are passwords'
+            documents += [policy["PolicyDocument"] for policy in properties.get("Policies", [])]
         for document in filter(None, documents):
             for statement in as_list(document["Statement"]):
                 yield key, resource["Type"], statement
@@ -355,8 +358,8 @@ def test_the_api_alarms_on_server_errors(resources: Resources) -> None:
     (alarm,) = alarms_on(resources, "5XXError", "ApiName").values()
     dimensions = {item["Name"]: item["Value"] for item in alarm["Dimensions"]}
     assert dimensions["ApiName"] == api["Properties"]["Name"]
-    (plan,) = of_type(resources, "AWS::ApiGateway::UsagePlan").values()
-    assert dimensions["Stage"] == plan["Properties"]["ApiStages"][0]["Stage"]
+    (deployment,) = of_type(resources, "AWS::ApiGateway::Deployment").values()
+    assert dimensions["Stage"] == deployment["Properties"]["StageName"]
 
 
 def test_the_alarm_email_is_subscribed_only_when_given(template: dict[str, Any]) -> None:

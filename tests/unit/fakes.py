@@ -19,6 +19,7 @@ from orders.usecases.ports import (
     Page,
     PublishOutcome,
 )
+from tests.support.data import FRONT_DESK, TECHNICIAN
 
 
 class FakeOrderRepository:
@@ -181,8 +182,8 @@ def order_in(
 ) -> Order:
     """Lucía's coffee-soaked ThinkPad, walked along the graph to ``status``, one hour a step."""
     new = NewOrder(customer=customer, device=device, issue=COFFEE_SPILL)
-    order = Order.create(order_id, new, created_at)
+    order = Order.create(order_id, new, created_at, FRONT_DESK)
     for hours, next_status in enumerate(_PATHS[status][1:], start=1):
-        entry = HistoryEntry(next_status, created_at + timedelta(hours=hours))
+        entry = HistoryEntry(next_status, created_at + timedelta(hours=hours), actor=TECHNICIAN)
         order = order.with_change(Change(entered=entry), entry.at)
     return order

@@ -100,6 +100,7 @@ def order_from_item(item: Mapping[str, Any]) -> Order:
 _CUSTOMER_FIELDS = ("name", "email", "phone", "language")
 _DEVICE_FIELDS = ("type", "brand", "model", "serialNumber")
 _HISTORY_FIELDS = ("status", "at", "note")
+_ACTOR_FIELDS = ("sub", "name")
 
 
 def _strings(typed: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
@@ -116,6 +117,15 @@ def _strings(typed: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, Any
     return strings
 
 
+def _entry(typed: Mapping[str, Any]) -> dict[str, Any]:
+    """A history entry: its strings, and who made the change when the entry says."""
+    entry = _strings(typed, _HISTORY_FIELDS)
+    actor = typed.get("actor")
+    if actor is not None:
+        entry["actor"] = _strings(actor["M"], _ACTOR_FIELDS)
+    return entry
+
+
 def _record(typed: Mapping[str, Any]) -> dict[str, Any]:
     return {name: value["S"] if "S" in value else _plain(value) for name, value in typed.items()}
 
@@ -129,7 +139,7 @@ def document_from_item(item: Mapping[str, Any]) -> dict[str, Any]:
     """
     try:
         processing = item.get("processing")
-        return {
+        document = {
             "orderId": item["orderId"]["S"],
             "status": item["status"]["S"],
             "version": int(item["version"]["N"]),
@@ -139,11 +149,15 @@ def document_from_item(item: Mapping[str, Any]) -> dict[str, Any]:
             "priority": item["priority"]["S"],
             "createdAt": item["createdAt"]["S"],
             "updatedAt": item["updatedAt"]["S"],
-            "history": [_strings(entry["M"], _HISTORY_FIELDS) for entry in item["history"]["L"]],
+            "history": [_entry(entry["M"]) for entry in item["history"]["L"]],
             "processing": {}
             if processing is None
             else {status: _record(record["M"]) for status, record in processing["M"].items()},
         }
+        created_by = item.get("createdBy")
+        if created_by is not None:
+            document["createdBy"] = _strings(created_by["M"], _ACTOR_FIELDS)
+        return document
     except (KeyError, ValueError):
         return documents.order_to_document(documents.order_from_document(from_item(item)))
 

@@ -12,6 +12,7 @@ from orders.domain.documents import (
 )
 from orders.domain.model import Customer, Device, HistoryEntry, Order, Priority, Status
 from orders.domain.timestamps import format_timestamp, parse_timestamp
+from tests.support.data import FRONT_DESK, TECHNICIAN
 from tests.unit.fakes import order_in
 
 
@@ -42,6 +43,8 @@ def test_an_order_survives_the_round_trip_through_its_document() -> None:
 
 def test_the_document_uses_the_api_field_names() -> None:
     document = order_to_document(order_in(Status.INPROCESS))
+    marta = {"sub": FRONT_DESK.sub, "name": "Marta Recepción"}
+    jorge = {"sub": TECHNICIAN.sub, "name": "Jorge Técnico"}
 
     assert document == {
         "orderId": "3f6c2a8e-51b4-4f7d-9a0e-6d2b8c1e7f45",
@@ -59,10 +62,11 @@ def test_the_document_uses_the_api_field_names() -> None:
         "createdAt": "2024-03-01T08:15:00.000Z",
         "updatedAt": "2024-03-01T09:15:00.000Z",
         "history": [
-            {"status": "received", "at": "2024-03-01T08:15:00.000Z"},
-            {"status": "inprocess", "at": "2024-03-01T09:15:00.000Z"},
+            {"status": "received", "at": "2024-03-01T08:15:00.000Z", "actor": marta},
+            {"status": "inprocess", "at": "2024-03-01T09:15:00.000Z", "actor": jorge},
         ],
         "processing": {},
+        "createdBy": marta,
     }
 
 
@@ -77,7 +81,9 @@ def test_optional_fields_that_were_not_given_are_left_out_not_null() -> None:
 
     assert document["customer"] == {"name": "Jin Park", "phone": "010-5555-0199"}
     assert document["device"] == {"type": "tablet"}
-    assert document["history"] == [{"status": "received", "at": "2024-03-01T08:15:00.000Z"}]
+    assert document["history"] == [
+        {"status": "received", "at": "2024-03-01T08:15:00.000Z", "actor": FRONT_DESK._asdict()}
+    ]
     assert order_from_document(document) == order
 
 
@@ -136,6 +142,20 @@ def test_a_new_order_round_trips_with_its_one_history_entry() -> None:
         "0d9e7b1c-2f4a-4e8b-8c6d-1a2b3c4d5e6f",
         NewOrder(Customer("Jin Park", phone="010-5555-0199"), Device("tablet"), "Won't charge."),
         datetime(2024, 3, 1, 8, 15, 42, 500000, tzinfo=UTC),
+        FRONT_DESK,
     )
 
     assert order_from_document(order_to_document(order)) == order
+
+
+def test_an_order_stored_before_staff_signed_in_reads_without_actors() -> None:
+    document = order_to_document(order_in(Status.INPROCESS))
+    del document["createdBy"]
+    for entry in document["history"]:
+        del entry["actor"]
+
+    order = order_from_document(document)
+
+    assert order.created_by is None
+    assert [entry.actor for entry in order.history] == [None, None]
+    assert order_to_document(order) == document

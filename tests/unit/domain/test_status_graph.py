@@ -17,6 +17,7 @@ from orders.domain.model import (
     optimistic_change,
     predecessors,
 )
+from tests.support.data import TECHNICIAN
 from tests.unit.fakes import order_in
 
 RECEIVED, INPROCESS, COMPLETED, CANCELED = (
@@ -65,21 +66,21 @@ def test_requesting_a_status_moves_changes_nothing_or_names_the_allowed_next_sta
     patch = OrderPatch(status=requested, note="Customer approved the quote by phone.")
 
     if expected == MOVES:
-        change = order.change_for(patch, AT)
+        change = order.change_for(patch, AT, TECHNICIAN)
         assert change is not None
         assert change.entered == HistoryEntry(
-            requested, AT, "Customer approved the quote by phone."
+            requested, AT, "Customer approved the quote by phone.", TECHNICIAN
         )
         assert order.with_change(change, AT).status == requested
     elif expected == NO_CHANGE:
-        assert order.change_for(patch._replace(note=None), AT) is None
+        assert order.change_for(patch._replace(note=None), AT, TECHNICIAN) is None
         # The note would be dropped: there is no status change to keep it on.
         with pytest.raises(ValidationFailed) as refused:
-            order.change_for(patch, AT)
+            order.change_for(patch, AT, TECHNICIAN)
         assert [error.field for error in refused.value.errors] == ["note"]
     else:
         with pytest.raises(TransitionNotAllowed) as refused:
-            order.change_for(patch, AT)
+            order.change_for(patch, AT, TECHNICIAN)
         assert refused.value.allowed == expected
         assert (refused.value.current, refused.value.requested) == (current, requested)
 
@@ -100,23 +101,25 @@ def test_predecessors_are_the_statuses_an_order_may_come_from(
 
 
 def test_an_optimistic_status_change_is_guarded_by_the_statuses_it_may_come_from() -> None:
-    change, guard = optimistic_change(OrderPatch(status=CANCELED, note="Customer declined."), AT)
+    change, guard = optimistic_change(
+        OrderPatch(status=CANCELED, note="Customer declined."), AT, TECHNICIAN
+    )
 
-    assert change.entered == HistoryEntry(CANCELED, AT, "Customer declined.")
+    assert change.entered == HistoryEntry(CANCELED, AT, "Customer declined.", TECHNICIAN)
     assert guard == Guard(status_in=frozenset({RECEIVED, INPROCESS}))
     assert guard.admits(order_in(INPROCESS), change)
     assert not guard.admits(order_in(COMPLETED), change)
 
 
 def test_an_optimistic_change_to_received_is_guarded_by_no_status_at_all() -> None:
-    change, guard = optimistic_change(OrderPatch(status=RECEIVED), AT)
+    change, guard = optimistic_change(OrderPatch(status=RECEIVED), AT, TECHNICIAN)
 
     assert guard.status_in == frozenset()
     assert not any(guard.admits(order_in(status), change) for status in Status)
 
 
 def test_an_optimistic_field_change_is_guarded_by_something_differing() -> None:
-    change, guard = optimistic_change(OrderPatch(priority=Priority.URGENT), AT)
+    change, guard = optimistic_change(OrderPatch(priority=Priority.URGENT), AT, TECHNICIAN)
 
     assert change.entered is None
     assert change.field_values() == {"priority": Priority.URGENT}
@@ -126,7 +129,9 @@ def test_an_optimistic_field_change_is_guarded_by_something_differing() -> None:
 
 def test_a_field_change_that_repeats_the_stored_values_is_not_admitted() -> None:
     order = order_in(INPROCESS)
-    change, guard = optimistic_change(OrderPatch(customer=order.customer, issue=order.issue), AT)
+    change, guard = optimistic_change(
+        OrderPatch(customer=order.customer, issue=order.issue), AT, TECHNICIAN
+    )
 
     assert not guard.admits(order, change)
 
@@ -134,14 +139,14 @@ def test_a_field_change_that_repeats_the_stored_values_is_not_admitted() -> None
 def test_a_field_change_is_admitted_when_any_one_field_differs() -> None:
     order = order_in(INPROCESS)
     moved = Customer(name=order.customer.name, phone="+34 612 345 678")
-    change, guard = optimistic_change(OrderPatch(customer=moved, issue=order.issue), AT)
+    change, guard = optimistic_change(OrderPatch(customer=moved, issue=order.issue), AT, TECHNICIAN)
 
     assert guard.admits(order, change)
 
 
 def test_a_stale_expected_version_is_not_admitted() -> None:
     order = order_in(INPROCESS)  # version 2
-    change, _ = optimistic_change(OrderPatch(priority=Priority.URGENT), AT)
+    change, _ = optimistic_change(OrderPatch(priority=Priority.URGENT), AT, TECHNICIAN)
 
     assert Guard(expected_version=2).admits(order, change)
     assert not Guard(expected_version=1).admits(order, change)

@@ -16,9 +16,9 @@ from orders.domain.errors import (
     VersionMismatch,
 )
 from orders.domain.messages import StatusMessage
-from orders.domain.model import HistoryEntry, Order, Priority, Status
+from orders.domain.model import Actor, HistoryEntry, Order, Priority, Status
 from orders.usecases.order_service import Created, OrderService
-from tests.support.data import laptop_order
+from tests.support.data import FRONT_DESK, TECHNICIAN, laptop_order
 from tests.unit.fakes import (
     LUCIA_ID,
     NOBODY_ID,
@@ -38,14 +38,18 @@ class Shop:
         self.router = FakeRouter(unavailable_for=queues_down_for)
         self.service = OrderService(self.orders, self.orders, self.router, Clock(NOW))
 
-    def create(self, body: object, idempotency_key: str | None = None) -> Created:
+    def create(
+        self, body: object, idempotency_key: str | None = None, by: Actor = FRONT_DESK
+    ) -> Created:
         """Create from a request body and key, validated as the HTTP edge does."""
         new = parse_new_order(body)
-        return self.service.create(new, parse_idempotency_key(idempotency_key))
+        return self.service.create(new, by, parse_idempotency_key(idempotency_key))
 
-    def update(self, order_id: str, body: object, if_match: int | None = None) -> Order:
+    def update(
+        self, order_id: str, body: object, if_match: int | None = None, by: Actor = TECHNICIAN
+    ) -> Order:
         """Update from a request body, validated as the HTTP edge does."""
-        return self.service.update(order_id, parse_order_patch(body), if_match)
+        return self.service.update(order_id, parse_order_patch(body), by, if_match)
 
 
 # --- create ---------------------------------------------------------------------------------
@@ -59,7 +63,8 @@ def test_creating_an_order_stores_it_as_received_and_routes_one_received_message
     order = created.order
     assert not created.replayed
     assert (order.status, order.version, order.created_at) == (Status.RECEIVED, 1, NOW)
-    assert order.history == (HistoryEntry(Status.RECEIVED, NOW),)
+    assert order.history == (HistoryEntry(Status.RECEIVED, NOW, actor=FRONT_DESK),)
+    assert order.created_by == FRONT_DESK
     assert shop.orders.get(order.order_id) == order
     assert shop.router.messages == [StatusMessage(order.order_id, Status.RECEIVED, 1, NOW)]
 
@@ -118,7 +123,9 @@ def test_starting_the_repair_moves_the_order_and_routes_one_inprocess_message() 
     updated = shop.update(LUCIA_ID, {"status": "inprocess", "note": "Keyboard ordered."})
 
     assert (updated.status, updated.version) == (Status.INPROCESS, 2)
-    assert updated.history[-1] == HistoryEntry(Status.INPROCESS, NOW, "Keyboard ordered.")
+    assert updated.history[-1] == HistoryEntry(
+        Status.INPROCESS, NOW, "Keyboard ordered.", TECHNICIAN
+    )
     assert shop.orders.get(LUCIA_ID) == updated
     assert shop.router.messages == [StatusMessage(LUCIA_ID, Status.INPROCESS, 2, NOW)]
 
