@@ -14,6 +14,7 @@ from orders.domain.errors import (
     Forbidden,
     IdempotencyKeyReused,
     InvalidCursor,
+    NoteNeedsStatusChange,
     OrderNotFound,
     TransitionNotAllowed,
     ValidationFailed,
@@ -67,6 +68,15 @@ _PROBLEMS: dict[type[Exception], _Problem] = {
         lambda e: (
             f"An order in status {e.current} cannot move to {e.requested}; "
             f"allowed next statuses: {', '.join(e.allowed) or 'none, it is final'}."
+        ),
+    ),
+    NoteNeedsStatusChange: _Problem(
+        409,
+        "note-needs-status-change",
+        "Note needs a status change",
+        lambda e: (
+            f"The order is already {e.status}: a note is kept on the history entry of a status "
+            f"change, and the entry of {e.status} has another note."
         ),
     ),
     ConcurrentUpdate: _Problem(

@@ -9,7 +9,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from orders.domain.errors import FieldError, TransitionNotAllowed, ValidationFailed
+from orders.domain.errors import NoteNeedsStatusChange, TransitionNotAllowed
 
 if TYPE_CHECKING:
     from orders.domain.commands import NewOrder, OrderPatch
@@ -176,13 +176,17 @@ class Order(NamedTuple):
         """The change ``patch`` makes to this order, or ``None`` if it changes nothing.
 
         Raises ``TransitionNotAllowed`` when the patch asks for a status the graph forbids, and
-        ``ValidationFailed`` for a note with the status the order already has (a note belongs to
-        a status change, so it would be dropped).
+        ``NoteNeedsStatusChange`` for a note with the status the order already has (a note
+        belongs to a status change, so it would be dropped), unless the status and the note are
+        those of the last history entry: that is the change that made it, sent again.
         """
         entered = None
-        if patch.note is not None and patch.status == self.status:
-            message = f"a note needs a status change; the order is already {self.status}"
-            raise ValidationFailed([FieldError("note", message)])
+        if (
+            patch.note is not None
+            and patch.status == self.status
+            and patch.note != self.history[-1].note
+        ):
+            raise NoteNeedsStatusChange(self.status)
         if patch.status is not None and patch.status != self.status:
             allowed = TRANSITIONS[self.status]
             if patch.status not in allowed:

@@ -70,16 +70,33 @@ def test_characters_no_person_types_are_400(api: Api, mark: str) -> None:
 # --- notes, preconditions, methods ------------------------------------------------------------
 
 
-def test_a_note_with_the_current_status_is_400_and_the_note_is_not_dropped_silently(
+def test_a_note_with_the_current_status_is_409_and_the_note_is_not_dropped_silently(
     api: Api,
 ) -> None:
     order = api.create(laptop_order()).body
 
     response = api.update(order["orderId"], {"status": "received", "note": "Quote sent by SMS"})
 
-    assert response.status == 400
-    assert response.body["errors"][0]["field"] == "note"
+    assert response.status == 409
+    assert response.body["type"] == "urn:orders:problem:note-needs-status-change"
+    assert "already received" in response.body["detail"]
     assert api.get(order["orderId"]).body == order
+
+
+def test_a_retried_status_change_with_a_note_is_200_and_changes_nothing(
+    api: Api, queues: Queues
+) -> None:
+    """A client that timed out retries the change that happened: it gets the order, not a 4xx."""
+    order_id = api.create(laptop_order()).body["orderId"]
+    change = {"status": "inprocess", "note": "Diagnosis done, replacing the keyboard."}
+    first = api.update(order_id, change)
+
+    again = api.update(order_id, change)
+
+    assert (first.status, again.status) == (200, 200)
+    assert again.body == first.body
+    assert again.headers["ETag"] == '"2"'
+    assert len(queues.drain("inprocess")) == 1
 
 
 @pytest.mark.parametrize("tag", ['W/"1"', 'w/"1"'])

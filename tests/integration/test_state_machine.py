@@ -417,8 +417,9 @@ class OrderServiceMachine(RuleBasedStateMachine):
         if if_match in ("stale", "ahead", "weak current"):  # a weak tag never matches
             self._expect_problem(response, 412)
             return
-        if "note" in patch and target == order.status:  # no change to keep the note on
-            self._expect_problem(response, 400)
+        # No change to keep the note on, unless it is the change that made the last entry again.
+        if "note" in patch and target == order.status and patch["note"] != order.history[-1][1]:
+            self._expect_problem(response, 409)
             return
         if target is not None and target != order.status and target not in GRAPH[order.status]:
             problem = self._expect_problem(response, 409)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from orders.domain.commands import OrderPatch
-from orders.domain.errors import TransitionNotAllowed, ValidationFailed
+from orders.domain.errors import NoteNeedsStatusChange, TransitionNotAllowed
 from orders.domain.model import (
     Customer,
     Guard,
@@ -75,9 +75,9 @@ def test_requesting_a_status_moves_changes_nothing_or_names_the_allowed_next_sta
     elif expected == NO_CHANGE:
         assert order.change_for(patch._replace(note=None), AT, TECHNICIAN) is None
         # The note would be dropped: there is no status change to keep it on.
-        with pytest.raises(ValidationFailed) as refused:
+        with pytest.raises(NoteNeedsStatusChange) as refused:
             order.change_for(patch, AT, TECHNICIAN)
-        assert [error.field for error in refused.value.errors] == ["note"]
+        assert refused.value.status == current
     else:
         with pytest.raises(TransitionNotAllowed) as refused:
             order.change_for(patch, AT, TECHNICIAN)
@@ -150,3 +150,20 @@ def test_a_stale_expected_version_is_not_admitted() -> None:
 
     assert Guard(expected_version=2).admits(order, change)
     assert not Guard(expected_version=1).admits(order, change)
+
+
+# --- retries ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [INPROCESS, COMPLETED, CANCELED])
+def test_repeating_the_status_change_that_made_the_last_entry_changes_nothing(
+    status: Status,
+) -> None:
+    """A client that retries after a timeout sends the change that already happened."""
+    order = order_in(status)
+    last = order.history[-1]._replace(note="Customer approved the quote by phone.")
+    order = order._replace(history=(*order.history[:-1], last))
+
+    repeat = OrderPatch(status=status, note="Customer approved the quote by phone.")
+
+    assert order.change_for(repeat, AT, TECHNICIAN) is None
