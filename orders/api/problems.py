@@ -15,6 +15,7 @@ from orders.domain.errors import (
     IdempotencyKeyReused,
     InvalidCursor,
     NoteNeedsStatusChange,
+    OrderIsFinal,
     OrderNotFound,
     TransitionNotAllowed,
     ValidationFailed,
@@ -69,6 +70,12 @@ _PROBLEMS: dict[type[Exception], _Problem] = {
             f"An order in status {e.current} cannot move to {e.requested}; "
             f"allowed next statuses: {', '.join(e.allowed) or 'none, it is final'}."
         ),
+    ),
+    OrderIsFinal: _Problem(
+        409,
+        "order-is-final",
+        "Order is final",
+        lambda e: f"The order is {e.status}, which is final: its fields no longer change.",
     ),
     NoteNeedsStatusChange: _Problem(
         409,

@@ -43,6 +43,14 @@ class TransitionNotAllowed(OrdersError):
         super().__init__(f"cannot move from {current} to {requested}")
 
 
+class OrderIsFinal(OrdersError):
+    """The order is in a final status, so its fields no longer change."""
+
+    def __init__(self, status: str) -> None:
+        self.status = status
+        super().__init__(f"the order is {status}, which is final")
+
+
 class NoteNeedsStatusChange(OrdersError):
     """A note for the status the order already has, other than the note it entered it with."""
 

@@ -11,6 +11,7 @@ from orders.domain import documents
 from orders.domain.errors import (
     IdempotencyKeyReused,
     NoteNeedsStatusChange,
+    OrderIsFinal,
     OrderNotFound,
     TransitionNotAllowed,
     ValidationFailed,
@@ -195,6 +196,43 @@ def test_retrying_a_status_change_with_a_note_answers_the_order_as_it_is() -> No
     assert again == first
     assert shop.orders.writes == 1
     assert shop.router.messages == [StatusMessage(LUCIA_ID, Status.INPROCESS, 2, NOW)]
+
+
+@pytest.mark.parametrize("status", [Status.COMPLETED, Status.CANCELED])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"issue": "Also the screen flickers."},
+        {"priority": "urgent"},
+        {"status": "completed", "priority": "urgent"},
+    ],
+)
+def test_a_final_order_refuses_field_edits_and_writes_nothing(
+    status: Status, body: dict[str, object]
+) -> None:
+    stored = order_in(status)
+    shop = Shop(stored)
+
+    with pytest.raises((OrderIsFinal, TransitionNotAllowed)) as refused:
+        shop.update(LUCIA_ID, body)
+
+    if body.get("status", status) == status:
+        assert isinstance(refused.value, OrderIsFinal)
+        assert refused.value.status == status
+    assert shop.orders.get(LUCIA_ID) == stored
+    assert (shop.orders.writes, shop.router.messages) == (0, [])
+
+
+def test_completing_an_order_and_editing_it_in_the_same_update_applies_both() -> None:
+    shop = Shop(order_in(Status.INPROCESS))
+
+    updated = shop.update(LUCIA_ID, {"status": "completed", "issue": "Keyboard replaced."})
+
+    assert (updated.status, updated.issue, updated.version) == (
+        Status.COMPLETED,
+        "Keyboard replaced.",
+        3,
+    )
 
 
 def test_an_update_with_the_current_version_in_if_match_applies() -> None:
