@@ -67,6 +67,36 @@ def test_characters_no_person_types_are_400(api: Api, mark: str) -> None:
     assert api.call("POST", "/orders", raw_body=body).status == 400
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (laptop_order(customer={"name": "\u200d", "phone": "600 111 222"}), "customer.name"),
+        (laptop_order(device={"type": "laptop\uffff"}), "device.type"),
+        (laptop_order(device={"type": "laptop\u2028Subject: refund"}), "device.type"),
+        (laptop_order(issue="Cracked \ue000 screen"), "issue"),
+    ],
+    ids=["only a zero-width joiner", "noncharacter", "line separator", "private use"],
+)
+def test_text_that_is_not_text_is_400_naming_the_field_and_stores_nothing(
+    api: Api, queues: Queues, body: dict[str, object], field: str
+) -> None:
+    response = api.create(body)
+
+    assert response.status == 400
+    assert [error["field"] for error in response.body["errors"]] == [field]
+    assert api.list().body["items"] == []
+    assert queues.drain("received") == []
+
+
+def test_emoji_sequences_joined_by_zero_width_joiners_are_kept(api: Api) -> None:
+    customer = {"name": "Kwame 👨\u200d🔧 Mensah", "email": "kwame@example.com"}
+
+    response = api.create(laptop_order(customer=customer))
+
+    assert response.status == 201
+    assert response.body["customer"]["name"] == "Kwame 👨\u200d🔧 Mensah"
+
+
 # --- notes, preconditions, methods ------------------------------------------------------------
 
 
