@@ -95,7 +95,7 @@ _PROBLEMS: dict[type[Exception], _Problem] = {
     VersionMismatch: _Problem(
         412,
         "version-mismatch",
-        "Precondition failed",
+        "Version mismatch",
         lambda e: f"The order is at version {e.actual}, not {e.expected}; fetch it and retry.",
     ),
     IdempotencyKeyReused: _Problem(

@@ -11,10 +11,12 @@ from collections.abc import Callable, Collection, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple, TypeGuard
 
-from orders.api.validation import HTTP_WHITESPACE
+from orders.api.validation import HTTP_WHITESPACE, quoted
 from orders.domain.errors import FieldError, ValidationFailed
 
 MAX_BODY_BYTES = 16 * 1024
+# Python's own limit on the digits of an integer read from text (sys.get_int_max_str_digits).
+MAX_NUMBER_DIGITS = 4300
 JSON = "application/json"
 CORRELATION_HEADER = "X-Correlation-Id"
 # Ids that other systems make (UUIDs, ULIDs, trace ids, "till-2/receipt-0042"): safe in a header
@@ -80,7 +82,16 @@ class Request(NamedTuple):
             )
         try:
             document = _DECODER.decode(self.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        except _DuplicateKey as error:
+            detail = f'The body gives "{quoted(error.key)}" twice in one object; send it once.'
+            raise HttpProblem(400, "Bad Request", detail) from error
+        except _NumberTooLong as error:
+            detail = f"The body holds a number of more than {MAX_NUMBER_DIGITS} digits."
+            raise HttpProblem(400, "Bad Request", detail) from error
+        except RecursionError as error:
+            detail = "The body nests arrays or objects deeper than JSON is read here."
+            raise HttpProblem(400, "Bad Request", detail) from error
+        except (UnicodeDecodeError, ValueError) as error:
             raise HttpProblem(
                 400, "Bad Request", "The body is not valid UTF-8 JSON; send a JSON object."
             ) from error
@@ -164,10 +175,13 @@ def parse_if_match(value: str | None) -> int | None:
         raise ValidationFailed([FieldError("If-Match", message)])
     weak, opaque = match.groups()
     if weak:
-        detail = f"{tag} is a weak entity tag, which never matches; send the ETag as is."
+        detail = f"{quoted(tag)} is a weak entity tag, which never matches; send the ETag as is."
         raise HttpProblem(412, "Precondition Failed", detail)
     if not (opaque.isdigit() and len(opaque) <= 18 and str(int(opaque)) == opaque):
-        detail = f"{tag} is no ETag this service issues, so it never matches; send the ETag as is."
+        detail = (
+            f"{quoted(tag)} is no ETag this service issues, so it never matches; "
+            "send the ETag as is."
+        )
         raise HttpProblem(412, "Precondition Failed", detail)
     return int(opaque)
 
@@ -231,12 +245,43 @@ def _body(event: Mapping[str, Any]) -> bytes | None:
         raise HttpProblem(400, "Bad Request", "The body is not valid UTF-8 JSON.") from error
 
 
+class _DuplicateKey(ValueError):
+    """A JSON object names ``key`` more than once (the decoder would keep the last silently)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(f"{key!r} given twice")
+
+
+class _NumberTooLong(ValueError):
+    """A JSON integer with more digits than Python turns into an int."""
+
+
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return found
+
+
+def _integer(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise _NumberTooLong
+    return int(digits)
+
+
 # Built once: json.loads with options builds a new decoder per call.
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+_DECODER = json.JSONDecoder(
+    parse_constant=_reject_constant, object_pairs_hook=_object, parse_int=_integer
+)
 
 
 def _mapping(value: object) -> Mapping[str, Any]:

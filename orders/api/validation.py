@@ -19,6 +19,8 @@ MAX_ISSUE = 2000
 MAX_NOTE = 500
 MAX_CURSOR = 2048
 MAX_IDEMPOTENCY_KEY = 255
+# How much of a value a client sent a problem's detail quotes (a header may hold kilobytes).
+MAX_QUOTED = 40
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 # What HTTP trims around a header's value (RFC 9110 section 5.5); nothing else is.
@@ -150,6 +152,13 @@ def printable(name: str) -> str:
     if name.isprintable():  # so it holds no surrogate either
         return name
     return name.encode("unicode_escape").decode("ascii")
+
+
+def quoted(value: str) -> str:
+    """A client-sent value, quoted in a problem's detail: printable, and cut short if long."""
+    if len(value) <= MAX_QUOTED:
+        return printable(value)
+    return f"{printable(value[:MAX_QUOTED])}…"
 
 
 def _customer(fields: Mapping[str, object], errors: _Errors, path: str) -> Customer:

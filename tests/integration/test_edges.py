@@ -157,6 +157,39 @@ def test_a_json_body_that_is_not_an_object_says_so(api: Api, body: str) -> None:
     assert "not valid UTF-8 JSON" not in response.body["detail"]
 
 
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ('{"issue": ' + "[" * 3000 + "]" * 3000 + "}", "nests"),
+        ('{"priority": ' + "9" * 5000 + "}", "digits"),
+        ('{"issue": "No boot.", "priority": "urgent", "issue": "Fan spins."}', '"issue" twice'),
+    ],
+    ids=["nested 3000 deep", "5000-digit integer", "duplicate key"],
+)
+def test_a_body_refused_as_it_is_read_names_the_real_reason(
+    api: Api, body: str, reason: str
+) -> None:
+    order = api.create(laptop_order()).body
+
+    response = api.call("PUT", ORDER_ROUTE, order_id=order["orderId"], raw_body=body)
+
+    assert response.status == 400
+    assert reason in response.body["detail"]
+    assert "not valid UTF-8 JSON" not in response.body["detail"]
+    assert api.get(order["orderId"]).body == order
+
+
+def test_a_5_kb_if_match_is_quoted_in_a_few_words_not_whole(api: Api) -> None:
+    order_id = api.create(laptop_order()).body["orderId"]
+    tag = 'W/"' + "7" * 5000 + '"'
+
+    response = api.update(order_id, {"status": "inprocess"}, headers={"If-Match": tag})
+
+    assert response.status == 412
+    assert len(response.body["detail"]) < 200
+    assert api.get(order_id).body["status"] == "received"
+
+
 @pytest.mark.parametrize("decoded", [3, [1, 2], {"issue": "x"}, True])
 def test_a_body_passed_already_decoded_is_not_called_invalid_json(decoded: object) -> None:
     # API Gateway passes text; a proxy or an invoke that decoded the JSON passes the value.
