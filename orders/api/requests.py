@@ -7,7 +7,7 @@ import binascii
 import json
 import re
 import uuid
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple, TypeGuard
 
@@ -22,7 +22,12 @@ CORRELATION_HEADER = "X-Correlation-Id"
 # Ids that other systems make (UUIDs, ULIDs, trace ids, "till-2/receipt-0042"): safe in a header
 # and a log line as they are.
 _CORRELATION_ID = re.compile(r"[A-Za-z0-9._:/+=@-]{1,128}")
-_SINGLE_VALUED = frozenset({"if-match", "idempotency-key", "x-correlation-id"})
+# The headers that hold one value, by lower-case name, each with the name an error gives it.
+_SINGLE_VALUED = {
+    "if-match": "If-Match",
+    "idempotency-key": "Idempotency-Key",
+    "x-correlation-id": CORRELATION_HEADER,
+}
 # An entity tag (RFC 9110 section 8.8.3): optionally weak, then visible ASCII but DQUOTE or
 # obs-text (what a header carries above ASCII, read as Latin-1), quoted.
 _ENTITY_TAG = re.compile(r'(W/)?"([!#-~\x80-\xff]*)"')
@@ -202,29 +207,41 @@ def _headers(event: Mapping[str, Any]) -> dict[str, str]:
     """The headers by lower-case name; those that hold one value must come on one line.
 
     Two ``If-Match`` lines are a list of tags (RFC 9110 section 5.3), which API Gateway would
-    otherwise hand over as the last one alone.
+    otherwise hand over as the last one alone. Header names are case-insensitive, so
+    ``X-Correlation-Id`` and ``x-correlation-id`` are two lines of one header, which API
+    Gateway keeps apart by their spelling.
     """
-    _refuse_repeated(event.get("multiValueHeaders"), lambda name: name.lower() in _SINGLE_VALUED)
-    return {
-        str(name).lower(): value
-        for name, value in _mapping(event.get("headers")).items()
-        if isinstance(value, str)
-    }
-
-
-def _refuse_repeated(values_by_name: Any, counts: Callable[[str], bool]) -> None:
-    """A 400 naming each parameter that ``counts`` and that came with more than one value."""
+    headers: dict[str, str] = {}
+    spellings: dict[str, int] = {}  # an event may come without multiValueHeaders
+    for name, value in _mapping(event.get("headers")).items():
+        if isinstance(value, str):
+            lower = str(name).lower()
+            headers[lower] = value
+            spellings[lower] = spellings.get(lower, 0) + 1
+    lines: dict[str, int] = {}
+    for name, values in _mapping(event.get("multiValueHeaders")).items():
+        if isinstance(values, list):
+            lower = str(name).lower()
+            lines[lower] = lines.get(lower, 0) + len(values)
     repeated = [
-        str(name)
-        for name, values in _mapping(values_by_name).items()
-        if isinstance(values, list) and len(values) > 1 and counts(str(name))
+        label
+        for name, label in _SINGLE_VALUED.items()
+        if max(spellings.get(name, 0), lines.get(name, 0)) > 1
     ]
     if repeated:
         raise ValidationFailed(FieldError(name, "must be given once") for name in sorted(repeated))
+    return headers
 
 
 def _query(event: Mapping[str, Any]) -> dict[str, str]:
-    _refuse_repeated(event.get("multiValueQueryStringParameters"), lambda name: True)
+    """The query parameters; each must come once (query names are case-sensitive)."""
+    repeated = [
+        str(name)
+        for name, values in _mapping(event.get("multiValueQueryStringParameters")).items()
+        if isinstance(values, list) and len(values) > 1
+    ]
+    if repeated:
+        raise ValidationFailed(FieldError(name, "must be given once") for name in sorted(repeated))
     return _string_map(event.get("queryStringParameters"))
 
 

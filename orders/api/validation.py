@@ -134,8 +134,8 @@ def parse_list_query(parameters: Mapping[str, str]) -> ListQuery:
         errors.add(name, "unknown query parameter")
     status = errors.choice(parameters, "status", Status)
     limit = DEFAULT_PAGE_SIZE
-    if "limit" in parameters:
-        raw = parameters["limit"].strip()
+    if "limit" in parameters:  # like every query value, exactly as sent: " 5" is no number
+        raw = parameters["limit"]
         if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_PAGE_SIZE:
             limit = int(raw)
         else:
@@ -282,10 +282,14 @@ class _Errors:
             return None
         value = fields[name]
         members: dict[str, _E] = _members(kind)
-        member = members.get(value.strip()) if isinstance(value, str) else None
+        # Exactly as sent, as openapi.yaml's enums say: " urgent" is no choice (text is trimmed).
+        member = members.get(value) if isinstance(value, str) else None
         if member is not None:
             return member
-        self.add(f"{path}.{name}" if path else name, f"must be one of: {', '.join(members)}")
+        message = f"must be one of: {', '.join(members)}"
+        if isinstance(value, str) and value.strip() in members:
+            message += ", with no white space around it"
+        self.add(f"{path}.{name}" if path else name, message)
         return None
 
 

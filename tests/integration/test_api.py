@@ -460,6 +460,8 @@ def test_list_rejects_bad_parameters(api: Api) -> None:
         {"limit": "101"},
         {"limit": "ten"},
         {"stauts": "received"},
+        {"status": " received "},  # query values are taken exactly as sent
+        {"limit": " 5"},
     ):
         response = api.list(**query)
         assert response.status == 400, query

@@ -14,7 +14,9 @@ from openapi_spec_validator import validate
 from orders.api.problems import _PROBLEMS
 from orders.api.validation import parse_order_patch
 from orders.domain.errors import ValidationFailed
+from tests.integration.conftest import Api, Queues
 from tests.support.contract import spec
+from tests.support.data import laptop_order
 
 
 def test_the_openapi_document_is_valid() -> None:
@@ -83,6 +85,19 @@ def test_every_error_example_is_a_problem_the_service_really_answers() -> None:
     assert len(examples) >= 10
     for example in examples:
         assert (example["type"], example["title"]) in real, example
+
+
+def test_every_field_a_processor_records_is_documented(api: Api, queues: Queues) -> None:
+    order_id = api.create(laptop_order(), headers={"X-Correlation-Id": "till-2/receipt-0042"}).body[
+        "orderId"
+    ]
+    queues.deliver("received")
+
+    record = api.get(order_id).body["processing"]["received"]
+
+    documented = spec()["components"]["schemas"]["ProcessingRecord"]["properties"]
+    assert record["correlationId"] == "till-2/receipt-0042"
+    assert set(record) <= set(documented)
 
 
 def _patterns(node: Any, where: str = "") -> Iterator[tuple[str, str]]:

@@ -348,3 +348,21 @@ def test_a_single_valued_header_sent_twice_is_400_not_its_last_line(name: str) -
     assert json.loads(response["body"])["errors"] == [
         {"field": name, "message": "must be given once"}
     ]
+
+
+@pytest.mark.parametrize("name", ["If-Match", "Idempotency-Key", "X-Correlation-Id"])
+@pytest.mark.parametrize("lines", ["both maps", "headers only"])
+def test_two_case_variants_of_a_single_valued_header_are_400_as_two_lines_are(
+    name: str, lines: str
+) -> None:
+    """HTTP header names are case-insensitive: X-Correlation-Id and x-correlation-id are one."""
+    event = api_event("POST", "/orders", body=laptop_order())
+    event["headers"] |= {name: "a", name.lower(): "b"}
+    event["multiValueHeaders"] = {name: ["a"], name.lower(): ["b"]} if lines == "both maps" else {}
+
+    response = handler.handle(event, LambdaContext())
+
+    assert response["statusCode"] == 400
+    assert json.loads(response["body"])["errors"] == [
+        {"field": name, "message": "must be given once"}
+    ]
