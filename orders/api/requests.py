@@ -94,7 +94,7 @@ class Request(NamedTuple):
             detail = f"The body holds a number of more than {MAX_NUMBER_DIGITS} digits."
             raise HttpProblem(400, "Bad Request", detail) from error
         except RecursionError as error:
-            detail = "The body nests arrays or objects deeper than JSON is read here."
+            detail = "The body nests arrays or objects too deeply to be read as an order."
             raise HttpProblem(400, "Bad Request", detail) from error
         except (UnicodeDecodeError, ValueError) as error:
             raise HttpProblem(
