@@ -14,6 +14,8 @@ from orders.domain.errors import (
     Forbidden,
     IdempotencyKeyReused,
     InvalidCursor,
+    NoteNeedsStatusChange,
+    OrderIsFinal,
     OrderNotFound,
     TransitionNotAllowed,
     ValidationFailed,
@@ -69,6 +71,21 @@ _PROBLEMS: dict[type[Exception], _Problem] = {
             f"allowed next statuses: {', '.join(e.allowed) or 'none, it is final'}."
         ),
     ),
+    OrderIsFinal: _Problem(
+        409,
+        "order-is-final",
+        "Order is final",
+        lambda e: f"The order is {e.status}, which is final: its fields no longer change.",
+    ),
+    NoteNeedsStatusChange: _Problem(
+        409,
+        "note-needs-status-change",
+        "Note needs a status change",
+        lambda e: (
+            f"The order is already {e.status}: a note is kept on the history entry of a status "
+            f"change, and the entry of {e.status} has another note."
+        ),
+    ),
     ConcurrentUpdate: _Problem(
         409,
         "concurrent-update",
@@ -78,7 +95,7 @@ _PROBLEMS: dict[type[Exception], _Problem] = {
     VersionMismatch: _Problem(
         412,
         "version-mismatch",
-        "Precondition failed",
+        "Version mismatch",
         lambda e: f"The order is at version {e.actual}, not {e.expected}; fetch it and retry.",
     ),
     IdempotencyKeyReused: _Problem(

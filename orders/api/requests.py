@@ -7,20 +7,27 @@ import binascii
 import json
 import re
 import uuid
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple, TypeGuard
 
-from orders.api.validation import HTTP_WHITESPACE
+from orders.api.validation import HTTP_WHITESPACE, quoted
 from orders.domain.errors import FieldError, ValidationFailed
 
 MAX_BODY_BYTES = 16 * 1024
+# Python's own limit on the digits of an integer read from text (sys.get_int_max_str_digits).
+MAX_NUMBER_DIGITS = 4300
 JSON = "application/json"
 CORRELATION_HEADER = "X-Correlation-Id"
 # Ids that other systems make (UUIDs, ULIDs, trace ids, "till-2/receipt-0042"): safe in a header
 # and a log line as they are.
 _CORRELATION_ID = re.compile(r"[A-Za-z0-9._:/+=@-]{1,128}")
-_SINGLE_VALUED = frozenset({"if-match", "idempotency-key", "x-correlation-id"})
+# The headers that hold one value, by lower-case name, each with the name an error gives it.
+_SINGLE_VALUED = {
+    "if-match": "If-Match",
+    "idempotency-key": "Idempotency-Key",
+    "x-correlation-id": CORRELATION_HEADER,
+}
 # An entity tag (RFC 9110 section 8.8.3): optionally weak, then visible ASCII but DQUOTE or
 # obs-text (what a header carries above ASCII, read as Latin-1), quoted.
 _ENTITY_TAG = re.compile(r'(W/)?"([!#-~\x80-\xff]*)"')
@@ -80,7 +87,16 @@ class Request(NamedTuple):
             )
         try:
             document = _DECODER.decode(self.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        except _DuplicateKey as error:
+            detail = f'The body gives "{quoted(error.key)}" twice in one object; send it once.'
+            raise HttpProblem(400, "Bad Request", detail) from error
+        except _NumberTooLong as error:
+            detail = f"The body holds a number of more than {MAX_NUMBER_DIGITS} digits."
+            raise HttpProblem(400, "Bad Request", detail) from error
+        except RecursionError as error:
+            detail = "The body nests arrays or objects too deeply to be read as an order."
+            raise HttpProblem(400, "Bad Request", detail) from error
+        except (UnicodeDecodeError, ValueError) as error:
             raise HttpProblem(
                 400, "Bad Request", "The body is not valid UTF-8 JSON; send a JSON object."
             ) from error
@@ -164,10 +180,13 @@ def parse_if_match(value: str | None) -> int | None:
         raise ValidationFailed([FieldError("If-Match", message)])
     weak, opaque = match.groups()
     if weak:
-        detail = f"{tag} is a weak entity tag, which never matches; send the ETag as is."
+        detail = f"{quoted(tag)} is a weak entity tag, which never matches; send the ETag as is."
         raise HttpProblem(412, "Precondition Failed", detail)
     if not (opaque.isdigit() and len(opaque) <= 18 and str(int(opaque)) == opaque):
-        detail = f"{tag} is no ETag this service issues, so it never matches; send the ETag as is."
+        detail = (
+            f"{quoted(tag)} is no ETag this service issues, so it never matches; "
+            "send the ETag as is."
+        )
         raise HttpProblem(412, "Precondition Failed", detail)
     return int(opaque)
 
@@ -188,29 +207,41 @@ def _headers(event: Mapping[str, Any]) -> dict[str, str]:
     """The headers by lower-case name; those that hold one value must come on one line.
 
     Two ``If-Match`` lines are a list of tags (RFC 9110 section 5.3), which API Gateway would
-    otherwise hand over as the last one alone.
+    otherwise hand over as the last one alone. Header names are case-insensitive, so
+    ``X-Correlation-Id`` and ``x-correlation-id`` are two lines of one header, which API
+    Gateway keeps apart by their spelling.
     """
-    _refuse_repeated(event.get("multiValueHeaders"), lambda name: name.lower() in _SINGLE_VALUED)
-    return {
-        str(name).lower(): value
-        for name, value in _mapping(event.get("headers")).items()
-        if isinstance(value, str)
-    }
-
-
-def _refuse_repeated(values_by_name: Any, counts: Callable[[str], bool]) -> None:
-    """A 400 naming each parameter that ``counts`` and that came with more than one value."""
+    headers: dict[str, str] = {}
+    spellings: dict[str, int] = {}  # an event may come without multiValueHeaders
+    for name, value in _mapping(event.get("headers")).items():
+        if isinstance(value, str):
+            lower = str(name).lower()
+            headers[lower] = value
+            spellings[lower] = spellings.get(lower, 0) + 1
+    lines: dict[str, int] = {}
+    for name, values in _mapping(event.get("multiValueHeaders")).items():
+        if isinstance(values, list):
+            lower = str(name).lower()
+            lines[lower] = lines.get(lower, 0) + len(values)
     repeated = [
-        str(name)
-        for name, values in _mapping(values_by_name).items()
-        if isinstance(values, list) and len(values) > 1 and counts(str(name))
+        label
+        for name, label in _SINGLE_VALUED.items()
+        if max(spellings.get(name, 0), lines.get(name, 0)) > 1
     ]
     if repeated:
         raise ValidationFailed(FieldError(name, "must be given once") for name in sorted(repeated))
+    return headers
 
 
 def _query(event: Mapping[str, Any]) -> dict[str, str]:
-    _refuse_repeated(event.get("multiValueQueryStringParameters"), lambda name: True)
+    """The query parameters; each must come once (query names are case-sensitive)."""
+    repeated = [
+        str(name)
+        for name, values in _mapping(event.get("multiValueQueryStringParameters")).items()
+        if isinstance(values, list) and len(values) > 1
+    ]
+    if repeated:
+        raise ValidationFailed(FieldError(name, "must be given once") for name in sorted(repeated))
     return _string_map(event.get("queryStringParameters"))
 
 
@@ -231,12 +262,43 @@ def _body(event: Mapping[str, Any]) -> bytes | None:
         raise HttpProblem(400, "Bad Request", "The body is not valid UTF-8 JSON.") from error
 
 
+class _DuplicateKey(ValueError):
+    """A JSON object names ``key`` more than once (the decoder would keep the last silently)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(f"{key!r} given twice")
+
+
+class _NumberTooLong(ValueError):
+    """A JSON integer with more digits than Python turns into an int."""
+
+
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return found
+
+
+def _integer(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise _NumberTooLong
+    return int(digits)
+
+
 # Built once: json.loads with options builds a new decoder per call.
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+_DECODER = json.JSONDecoder(
+    parse_constant=_reject_constant, object_pairs_hook=_object, parse_int=_integer
+)
 
 
 def _mapping(value: object) -> Mapping[str, Any]:

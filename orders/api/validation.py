@@ -19,6 +19,8 @@ MAX_ISSUE = 2000
 MAX_NOTE = 500
 MAX_CURSOR = 2048
 MAX_IDEMPOTENCY_KEY = 255
+# How much of a value a client sent a problem's detail quotes (a header may hold kilobytes).
+MAX_QUOTED = 40
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 # What HTTP trims around a header's value (RFC 9110 section 5.5); nothing else is.
@@ -32,17 +34,39 @@ _PHONE = re.compile(r"[0-9 +\-().]+")
 # A lone surrogate (from a JSON escape such as "\ud800") cannot be encoded as UTF-8: storing
 # it fails inside the AWS SDK, so it is refused here with the field it came in.
 #
-# This and the two below are patterns as text, compiled by ``re`` (and kept in its cache) the
-# first time a value needs them: text that passes the check at a glance (printable, which no
-# surrogate or control character is) never does, and compiling the three costs 0.65 ms of
-# every cold start.
+# This and the classes below are patterns as text, compiled by ``re`` (and kept in its cache)
+# the first time a value needs them: text that passes the check at a glance (printable, which
+# no surrogate, control, format, private-use or separator character is) never does, and
+# compiling them costs about 2 ms of every cold start.
 _SURROGATE = r"[\ud800-\udfff]"
 # Characters no person types: C0 and C1 controls, bidirectional overrides and isolates (they
 # make text display in another order than it is stored), and U+FFFD, the mark left where bytes
 # were not UTF-8. Free text keeps its newlines and tabs.
 _UNTYPED = "\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffd"
-_CONTROL = f"[\\x00-\\x1f{_UNTYPED}]"
-_CONTROL_BUT_LINE_BREAKS = f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f{_UNTYPED}]"
+_C0 = "\\x00-\\x1f"
+_C0_BUT_LINE_BREAKS = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f"
+# Characters that mean something only to the program that chose them, so anywhere else they
+# show as boxes or nothing: private use (U+E000-U+F8FF, and planes 15 and 16 whole, with the
+# noncharacters that end them) and the noncharacters (U+FDD0-U+FDEF and the last two code
+# points of every plane). Those outside the BMP are told apart in Python (``_is_private``): a
+# class that names them one by one makes every search about seven times slower.
+_PRIVATE_BMP = "\ue000-\uf8ff\ufdd0-\ufdef\ufffe\uffff"
+_ASTRAL = "\U00010000-\U0010ffff"
+# Line and paragraph separators: line breaks, like a newline, so only free text keeps them.
+_SEPARATORS = "\u2028\u2029"
+# What a field never takes (free text: but its line breaks), and every character beyond the BMP.
+_SUSPECT = f"[{_C0}{_UNTYPED}{_PRIVATE_BMP}{_SEPARATORS}{_ASTRAL}]"
+_SUSPECT_BUT_LINE_BREAKS = f"[{_C0_BUT_LINE_BREAKS}{_UNTYPED}{_PRIVATE_BMP}{_ASTRAL}]"
+# What str.strip() trims (str.isspace), and the format characters (Unicode category Cf, as
+# Python 3.12's Unicode 15.0 has them): text of these alone shows nothing.
+_SPACE = "\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_FORMAT = (
+    "\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f"
+)
+_VISIBLE = f"[^{_SPACE}{_FORMAT}]"
 
 _CREATE_FIELDS = frozenset({"customer", "device", "issue", "priority", "status"})
 _UPDATE_FIELDS = frozenset({"status", "note", "customer", "device", "issue", "priority"})
@@ -110,8 +134,8 @@ def parse_list_query(parameters: Mapping[str, str]) -> ListQuery:
         errors.add(name, "unknown query parameter")
     status = errors.choice(parameters, "status", Status)
     limit = DEFAULT_PAGE_SIZE
-    if "limit" in parameters:
-        raw = parameters["limit"].strip()
+    if "limit" in parameters:  # like every query value, exactly as sent: " 5" is no number
+        raw = parameters["limit"]
         if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_PAGE_SIZE:
             limit = int(raw)
         else:
@@ -128,6 +152,13 @@ def printable(name: str) -> str:
     if name.isprintable():  # so it holds no surrogate either
         return name
     return name.encode("unicode_escape").decode("ascii")
+
+
+def quoted(value: str) -> str:
+    """A client-sent value, quoted in a problem's detail: printable, and cut short if long."""
+    if len(value) <= MAX_QUOTED:
+        return printable(value)
+    return f"{printable(value[:MAX_QUOTED])}…"
 
 
 def _customer(fields: Mapping[str, object], errors: _Errors, path: str) -> Customer:
@@ -225,19 +256,21 @@ class _Errors:
             self.add(where, "must be a string")
             return None
         value = value.strip()
-        # The usual text, at a glance: a printable string holds no control, bidirectional or
-        # surrogate character, though it may hold U+FFFD.
+        # The usual text, at a glance: a printable string holds no control, bidirectional,
+        # format, private-use, separator, noncharacter or surrogate character, though it may
+        # hold U+FFFD.
         if 0 < len(value) <= max_length and value.isprintable() and "\ufffd" not in value:
             return value
-        control = _CONTROL_BUT_LINE_BREAKS if multiline else _CONTROL
         if re.search(_SURROGATE, value):
             self.add(where, "must be valid UTF-8 text (it holds a lone surrogate)")
         elif not value:
             self.add(where, "must not be empty")
         elif len(value) > max_length:
             self.add(where, f"must be at most {max_length} characters")
-        elif re.search(control, value):
-            self.add(where, "must not contain control, bidirectional or replacement characters")
+        elif refused := _refused_character(value, multiline):
+            self.add(where, _why_refused(refused))
+        elif not re.search(_VISIBLE, value):
+            self.add(where, "must hold visible text, not only format characters such as U+200D")
         else:
             return value
         return None
@@ -249,11 +282,44 @@ class _Errors:
             return None
         value = fields[name]
         members: dict[str, _E] = _members(kind)
-        member = members.get(value.strip()) if isinstance(value, str) else None
+        # Exactly as sent, as openapi.yaml's enums say: " urgent" is no choice (text is trimmed).
+        member = members.get(value) if isinstance(value, str) else None
         if member is not None:
             return member
-        self.add(f"{path}.{name}" if path else name, f"must be one of: {', '.join(members)}")
+        message = f"must be one of: {', '.join(members)}"
+        if isinstance(value, str) and value.strip() in members:
+            message += ", with no white space around it"
+        self.add(f"{path}.{name}" if path else name, message)
         return None
+
+
+def _refused_character(value: str, multiline: bool) -> str | None:
+    """The first character of ``value`` a field never takes (``multiline``: but line breaks)."""
+    for found in re.finditer(_SUSPECT_BUT_LINE_BREAKS if multiline else _SUSPECT, value):
+        character = found.group()
+        if character <= "\uffff" or _is_private(character):  # most beyond the BMP are emoji
+            return character
+    return None
+
+
+def _is_private(character: str) -> bool:
+    """Whether ``character`` is for private use or a noncharacter (see ``_PRIVATE_BMP``)."""
+    code = ord(character)
+    return (
+        0xE000 <= code <= 0xF8FF
+        or 0xFDD0 <= code <= 0xFDEF
+        or code & 0xFFFE == 0xFFFE
+        or code >= 0xF0000
+    )
+
+
+def _why_refused(character: str) -> str:
+    """What is wrong with a character ``_refused_character`` found, as a field error says it."""
+    if character in _SEPARATORS:
+        return "must be one line (it holds a line or paragraph separator)"
+    if _is_private(character):
+        return "must not contain private-use characters or noncharacters"
+    return "must not contain control, bidirectional or replacement characters"
 
 
 @functools.cache

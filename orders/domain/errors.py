@@ -43,6 +43,22 @@ class TransitionNotAllowed(OrdersError):
         super().__init__(f"cannot move from {current} to {requested}")
 
 
+class OrderIsFinal(OrdersError):
+    """The order is in a final status, so its fields no longer change."""
+
+    def __init__(self, status: str) -> None:
+        self.status = status
+        super().__init__(f"the order is {status}, which is final")
+
+
+class NoteNeedsStatusChange(OrdersError):
+    """A note for the status the order already has, other than the note it entered it with."""
+
+    def __init__(self, status: str) -> None:
+        self.status = status
+        super().__init__(f"the order is already {status}")
+
+
 class VersionMismatch(OrdersError):
     """The caller's ``If-Match`` version is not the stored one."""
 

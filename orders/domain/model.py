@@ -9,7 +9,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from orders.domain.errors import FieldError, TransitionNotAllowed, ValidationFailed
+from orders.domain.errors import NoteNeedsStatusChange, OrderIsFinal, TransitionNotAllowed
 
 if TYPE_CHECKING:
     from orders.domain.commands import NewOrder, OrderPatch
@@ -42,6 +42,8 @@ TRANSITIONS: Mapping[Status, frozenset[Status]] = MappingProxyType(
 """The status graph: each status mapped to the statuses an order may move to next."""
 
 INITIAL_STATUS = Status.RECEIVED
+# Where an order's fields may still change: every status it can leave (final ones it cannot).
+EDITABLE: frozenset[Status] = frozenset(status for status, nexts in TRANSITIONS.items() if nexts)
 
 
 @functools.cache  # the graph is fixed: every status change asks again
@@ -117,8 +119,9 @@ class Change(NamedTuple):
 class Guard(NamedTuple):
     """What the stored order must satisfy for a change to apply; checked atomically by the store.
 
-    ``status_in`` enforces the status graph without reading first; ``must_differ`` makes a
-    blind update of plain fields a no-op when the stored values already equal the new ones.
+    ``status_in`` enforces the status graph, and keeps a final order's fields as they are,
+    without reading first; ``must_differ`` makes a blind update of plain fields a no-op when the
+    stored values already equal the new ones.
     """
 
     expected_version: int | None = None
@@ -176,13 +179,18 @@ class Order(NamedTuple):
         """The change ``patch`` makes to this order, or ``None`` if it changes nothing.
 
         Raises ``TransitionNotAllowed`` when the patch asks for a status the graph forbids, and
-        ``ValidationFailed`` for a note with the status the order already has (a note belongs to
-        a status change, so it would be dropped).
+        ``NoteNeedsStatusChange`` for a note with the status the order already has (a note
+        belongs to a status change, so it would be dropped), unless the status and the note are
+        those of the last history entry: that is the change that made it, sent again. Raises
+        ``OrderIsFinal`` when the patch would change a field of an order in a final status.
         """
         entered = None
-        if patch.note is not None and patch.status == self.status:
-            message = f"a note needs a status change; the order is already {self.status}"
-            raise ValidationFailed([FieldError("note", message)])
+        if (
+            patch.note is not None
+            and patch.status == self.status
+            and patch.note != self.history[-1].note
+        ):
+            raise NoteNeedsStatusChange(self.status)
         if patch.status is not None and patch.status != self.status:
             allowed = TRANSITIONS[self.status]
             if patch.status not in allowed:
@@ -195,7 +203,11 @@ class Order(NamedTuple):
             priority=_changed(self.priority, patch.priority),
             entered=entered,
         )
-        return change if change != Change() else None
+        if change == Change():
+            return None
+        if self.status not in EDITABLE:  # final: no status to move to, so a field changes
+            raise OrderIsFinal(self.status)
+        return change
 
     def with_change(self, change: Change, at: datetime) -> Order:
         """This order after ``change``: one version later, and in the new status if any."""
@@ -227,7 +239,8 @@ def optimistic_change(patch: OrderPatch, at: datetime, actor: Actor) -> tuple[Ch
     """The change and guard for applying ``patch`` without reading the order first.
 
     A status change is guarded by the statuses it may come from; a change of plain fields by
-    "something differs". When the guard fails, read the order and use ``Order.change_for``.
+    "the order is not final and something differs". When the guard fails, read the order and
+    use ``Order.change_for``.
     """
     entered = None if patch.status is None else HistoryEntry(patch.status, at, patch.note, actor)
     change = Change(
@@ -239,7 +252,7 @@ def optimistic_change(patch: OrderPatch, at: datetime, actor: Actor) -> tuple[Ch
     )
     if patch.status is not None:
         return change, Guard(status_in=predecessors(patch.status))
-    return change, Guard(must_differ=True)
+    return change, Guard(status_in=EDITABLE, must_differ=True)
 
 
 def _changed[T](current: T, requested: T | None) -> T | None:

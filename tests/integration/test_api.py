@@ -6,6 +6,7 @@ import base64
 import json
 
 import boto3
+import pytest
 
 from tests.integration.conftest import Api, AwsCalls, Queues
 from tests.support.data import FRONT_DESK, TECHNICIAN, laptop_order
@@ -253,6 +254,21 @@ def test_a_final_status_allows_nothing(api: Api) -> None:
     assert "none, it is final" in response.body["detail"]
 
 
+@pytest.mark.parametrize("final", ["completed", "canceled"])
+def test_a_final_order_refuses_field_edits_with_409_naming_its_status(api: Api, final: str) -> None:
+    order_id = api.create(laptop_order()).body["orderId"]
+    for status in ("inprocess", final) if final == "completed" else (final,):
+        api.update(order_id, {"status": status})
+    order = api.get(order_id).body
+
+    response = api.update(order_id, {"issue": "Also the screen flickers."})
+
+    assert response.status == 409
+    assert response.body["type"] == "urn:orders:problem:order-is-final"
+    assert final in response.body["detail"]
+    assert api.get(order_id).body == order
+
+
 def test_putting_the_current_status_again_writes_and_routes_nothing(
     api: Api, queues: Queues
 ) -> None:
@@ -444,6 +460,8 @@ def test_list_rejects_bad_parameters(api: Api) -> None:
         {"limit": "101"},
         {"limit": "ten"},
         {"stauts": "received"},
+        {"status": " received "},  # query values are taken exactly as sent
+        {"limit": " 5"},
     ):
         response = api.list(**query)
         assert response.status == 400, query

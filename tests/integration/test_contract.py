@@ -14,7 +14,9 @@ from openapi_spec_validator import validate
 from orders.api.problems import _PROBLEMS
 from orders.api.validation import parse_order_patch
 from orders.domain.errors import ValidationFailed
+from tests.integration.conftest import Api, Queues
 from tests.support.contract import spec
+from tests.support.data import laptop_order
 from tests.support.gateway import gateway_responses, rendered_body
 
 OPERATIONS = {"get", "post", "put", "delete", "patch"}
@@ -115,6 +117,19 @@ def test_every_error_example_is_a_problem_the_service_really_answers(
         assert (example["type"], example["title"]) in real, example
 
 
+def test_every_field_a_processor_records_is_documented(api: Api, queues: Queues) -> None:
+    order_id = api.create(laptop_order(), headers={"X-Correlation-Id": "till-2/receipt-0042"}).body[
+        "orderId"
+    ]
+    queues.deliver("received")
+
+    record = api.get(order_id).body["processing"]["received"]
+
+    documented = spec()["components"]["schemas"]["ProcessingRecord"]["properties"]
+    assert record["correlationId"] == "till-2/receipt-0042"
+    assert set(record) <= set(documented)
+
+
 def _patterns(node: Any, where: str = "") -> Iterator[tuple[str, str]]:
     if isinstance(node, dict):
         for key, value in node.items():
@@ -142,11 +157,14 @@ def test_every_pattern_is_a_regular_expression_json_schema_tools_can_read() -> N
 
 # Characters where the document's patterns and the service's checks could part ways: white space
 # Python trims (some of which the rules refuse inside text), controls, bidirectional marks,
-# U+FFFD and U+FEFF, letters and the characters of emails and phone numbers.
+# U+FFFD, format characters (alone they show nothing), private-use characters and noncharacters
+# in and beyond the BMP, letters, emoji and the characters of emails and phone numbers.
 _TRICKY = (
-    "\t\n\x0b\x0c\r\x1c\x1f \x85\xa0\u2000\u2028\u3000\x00\x07\x7f\x9f\u202e\u2066\ufffd\ufeff"
+    "\t\n\x0b\x0c\r\x1c\x1f \x85\xa0\u2000\u2028\u2029\u3000\x00\x07\x7f\x9f\u202e\u2066\ufffd"
+    "\ufeff\u200d\u200b\xad\U000e0001\U000e007f\ue000\uf8ff\ufdd0\uffff\U0001fffe\U000f0000"
+    "\U0010ffff"
 )
-_PLAIN = "aZé😀@.0+-()_"
+_PLAIN = "aZé😀🔧@.0+-()_"
 _TEXT_FIELDS = {  # the request that carries the value, the limit, and a valid value
     "Label": (lambda s: {"device": {"type": s}}, 100, "ThinkPad"),
     "IssueText": (lambda s: {"issue": s}, 2000, "Does not boot."),

@@ -67,19 +67,66 @@ def test_characters_no_person_types_are_400(api: Api, mark: str) -> None:
     assert api.call("POST", "/orders", raw_body=body).status == 400
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (laptop_order(customer={"name": "\u200d", "phone": "600 111 222"}), "customer.name"),
+        (laptop_order(device={"type": "laptop\uffff"}), "device.type"),
+        (laptop_order(device={"type": "laptop\u2028Subject: refund"}), "device.type"),
+        (laptop_order(issue="Cracked \ue000 screen"), "issue"),
+    ],
+    ids=["only a zero-width joiner", "noncharacter", "line separator", "private use"],
+)
+def test_text_that_is_not_text_is_400_naming_the_field_and_stores_nothing(
+    api: Api, queues: Queues, body: dict[str, object], field: str
+) -> None:
+    response = api.create(body)
+
+    assert response.status == 400
+    assert [error["field"] for error in response.body["errors"]] == [field]
+    assert api.list().body["items"] == []
+    assert queues.drain("received") == []
+
+
+def test_emoji_sequences_joined_by_zero_width_joiners_are_kept(api: Api) -> None:
+    customer = {"name": "Kwame 👨\u200d🔧 Mensah", "email": "kwame@example.com"}
+
+    response = api.create(laptop_order(customer=customer))
+
+    assert response.status == 201
+    assert response.body["customer"]["name"] == "Kwame 👨\u200d🔧 Mensah"
+
+
 # --- notes, preconditions, methods ------------------------------------------------------------
 
 
-def test_a_note_with_the_current_status_is_400_and_the_note_is_not_dropped_silently(
+def test_a_note_with_the_current_status_is_409_and_the_note_is_not_dropped_silently(
     api: Api,
 ) -> None:
     order = api.create(laptop_order()).body
 
     response = api.update(order["orderId"], {"status": "received", "note": "Quote sent by SMS"})
 
-    assert response.status == 400
-    assert response.body["errors"][0]["field"] == "note"
+    assert response.status == 409
+    assert response.body["type"] == "urn:orders:problem:note-needs-status-change"
+    assert "already received" in response.body["detail"]
     assert api.get(order["orderId"]).body == order
+
+
+def test_a_retried_status_change_with_a_note_is_200_and_changes_nothing(
+    api: Api, queues: Queues
+) -> None:
+    """A client that timed out retries the change that happened: it gets the order, not a 4xx."""
+    order_id = api.create(laptop_order()).body["orderId"]
+    change = {"status": "inprocess", "note": "Diagnosis done, replacing the keyboard."}
+    first = api.update(order_id, change)
+
+    again = api.update(order_id, change)
+
+    assert (first.status, again.status) == (200, 200)
+    assert again.body == first.body
+    assert again.headers["ETag"] == '"2"'
+    assert len(queues.drain("inprocess")) == 1
 
 
 @pytest.mark.parametrize("tag", ['W/"1"', 'w/"1"'])
@@ -108,6 +155,39 @@ def test_a_json_body_that_is_not_an_object_says_so(api: Api, body: str) -> None:
     assert response.status == 400
     assert "must be a JSON object" in json.dumps(response.body)
     assert "not valid UTF-8 JSON" not in response.body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ('{"issue": ' + "[" * 3000 + "]" * 3000 + "}", "nests"),
+        ('{"priority": ' + "9" * 5000 + "}", "digits"),
+        ('{"issue": "No boot.", "priority": "urgent", "issue": "Fan spins."}', '"issue" twice'),
+    ],
+    ids=["nested 3000 deep", "5000-digit integer", "duplicate key"],
+)
+def test_a_body_refused_as_it_is_read_names_the_real_reason(
+    api: Api, body: str, reason: str
+) -> None:
+    order = api.create(laptop_order()).body
+
+    response = api.call("PUT", ORDER_ROUTE, order_id=order["orderId"], raw_body=body)
+
+    assert response.status == 400
+    assert reason in response.body["detail"]
+    assert "not valid UTF-8 JSON" not in response.body["detail"]
+    assert api.get(order["orderId"]).body == order
+
+
+def test_a_5_kb_if_match_is_quoted_in_a_few_words_not_whole(api: Api) -> None:
+    order_id = api.create(laptop_order()).body["orderId"]
+    tag = 'W/"' + "7" * 5000 + '"'
+
+    response = api.update(order_id, {"status": "inprocess"}, headers={"If-Match": tag})
+
+    assert response.status == 412
+    assert len(response.body["detail"]) < 200
+    assert api.get(order_id).body["status"] == "received"
 
 
 @pytest.mark.parametrize("decoded", [3, [1, 2], {"issue": "x"}, True])
@@ -261,6 +341,24 @@ def test_a_single_valued_header_sent_twice_is_400_not_its_last_line(name: str) -
     event = api_event("POST", "/orders", body=laptop_order())
     event["headers"][name] = "b"
     event["multiValueHeaders"] = {name: ["a", "b"]}
+
+    response = handler.handle(event, LambdaContext())
+
+    assert response["statusCode"] == 400
+    assert json.loads(response["body"])["errors"] == [
+        {"field": name, "message": "must be given once"}
+    ]
+
+
+@pytest.mark.parametrize("name", ["If-Match", "Idempotency-Key", "X-Correlation-Id"])
+@pytest.mark.parametrize("lines", ["both maps", "headers only"])
+def test_two_case_variants_of_a_single_valued_header_are_400_as_two_lines_are(
+    name: str, lines: str
+) -> None:
+    """HTTP header names are case-insensitive: X-Correlation-Id and x-correlation-id are one."""
+    event = api_event("POST", "/orders", body=laptop_order())
+    event["headers"] |= {name: "a", name.lower(): "b"}
+    event["multiValueHeaders"] = {name: ["a"], name.lower(): ["b"]} if lines == "both maps" else {}
 
     response = handler.handle(event, LambdaContext())
 

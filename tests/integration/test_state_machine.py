@@ -417,8 +417,9 @@ class OrderServiceMachine(RuleBasedStateMachine):
         if if_match in ("stale", "ahead", "weak current"):  # a weak tag never matches
             self._expect_problem(response, 412)
             return
-        if "note" in patch and target == order.status:  # no change to keep the note on
-            self._expect_problem(response, 400)
+        # No change to keep the note on, unless it is the change that made the last entry again.
+        if "note" in patch and target == order.status and patch["note"] != order.history[-1][1]:
+            self._expect_problem(response, 409)
             return
         if target is not None and target != order.status and target not in GRAPH[order.status]:
             problem = self._expect_problem(response, 409)
@@ -426,9 +427,14 @@ class OrderServiceMachine(RuleBasedStateMachine):
                 assert allowed in problem["detail"], f"409 does not name {allowed}"
             return
 
-        self._expect_status(response, 200)
         changed = {name: value for name, value in stored(patch).items() if name in patch}
         changed = {name: value for name, value in changed.items() if order.fields[name] != value}
+        if changed and not GRAPH[order.status]:  # a final order's fields no longer change
+            problem = self._expect_problem(response, 409)
+            assert order.status in problem["detail"], "409 does not name the final status"
+            return
+
+        self._expect_status(response, 200)
         moves = target is not None and target != order.status
         if changed or moves:
             order.version += 1

@@ -84,17 +84,27 @@ def request_errors(
 
 
 def check_response(path: str, method: str, response: dict[str, Any]) -> None:
-    """Fail unless the response's status, content type and body are what the contract says."""
+    """Fail unless the response's status, content type, headers and body are what the contract
+    says: every header it sends is declared for that answer, with a value its schema allows."""
     status = str(response["statusCode"])
     responses = spec()["paths"][path][method.lower()]["responses"]
     assert status in responses, f"{method} {path} may not answer {status}"
     declared = _resolve(responses[status])
     content_type = response["headers"]["Content-Type"]
     assert content_type in declared["content"], f"{status} is not declared as {content_type}"
-    for name, header in declared.get("headers", {}).items():
-        if _resolve(header).get("required"):
-            sent = {key.lower() for key in response["headers"]}
-            assert name.lower() in sent, f"{method} {path} {status} lacks the {name} header"
+    headers = {
+        name.lower(): _resolve(header) for name, header in declared.get("headers", {}).items()
+    }
+    sent = {name.lower(): value for name, value in response["headers"].items()}
+    for name, header in headers.items():
+        if header.get("required"):
+            assert name in sent, f"{method} {path} {status} lacks the {name} header"
+    for name, value in sent.items():
+        if name == "content-type":  # declared as the content's media type
+            continue
+        assert name in headers, f"{method} {path} {status} sends the undocumented {name} header"
+        broken = list(_validator(headers[name]["schema"]).iter_errors(value))
+        assert not broken, f"{method} {path} {status} {name}: {broken[0].message}"
     validator = _validator(declared["content"][content_type]["schema"])
     body = json.loads(response["body"])
     errors = sorted(validator.iter_errors(body), key=str)

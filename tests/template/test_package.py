@@ -4,28 +4,57 @@ the requirements, and nothing the runtime already has."""
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 import sys
 import zipfile
 from pathlib import Path, PurePosixPath
 
 import pytest
+from packaging.requirements import Requirement
 
 from offline.provision import ROOT
 from tests.support.packaging import copy_service, package, runnable_here
 
 ZIP = ROOT / ".serverless" / "orders.zip"
-# What requirements.txt pins, by name: "orjson==3.13.0  # why" gives {"orjson": "3.13.0"}.
-PINNED = dict(
-    line.partition("#")[0].strip().split("==")
-    for line in (ROOT / "requirements.txt").read_text().splitlines()
-    if line.partition("#")[0].strip()
-)
+
+
+def pins(requirements: str) -> dict[str, str]:
+    """What a requirements file pins, by name: "orjson==3.13.0  # why" gives {"orjson": "3.13.0"}.
+
+    Each line is read as pip reads a requirement (spaces, extras, environment markers); every
+    requirement must be pinned to one exact version, as requirements.txt promises.
+    """
+    pinned = {}
+    for line in requirements.splitlines():
+        # pip's comments: a # that starts the line or follows white space.
+        text = re.split(r"(?:^|\s)#", line, maxsplit=1)[0].strip()
+        if not text:
+            continue
+        requirement = Requirement(text)
+        versions = [pin.version for pin in requirement.specifier if pin.operator == "=="]
+        assert len(requirement.specifier) == len(versions) == 1, f"{text}: not pinned"
+        pinned[requirement.name] = versions[0]
+    return pinned
+
+
+PINNED = pins((ROOT / "requirements.txt").read_text())
 # The first 4 bytes of a Python 3.12 .pyc (importlib.util.MAGIC_NUMBER on 3.12).
 PYTHON_312_MAGIC = (3531).to_bytes(2, "little") + b"\r\n"
 HASH_BASED, CHECK_SOURCE = 0b01, 0b10
 # Small, pure Python, with no dependencies of its own: quick for pip to fetch for the test.
 EXTRA_REQUIREMENT = "iniconfig==2.3.1"
+
+
+def test_requirements_are_read_as_pip_reads_them() -> None:
+    requirements = (
+        "# Runtime dependencies, for Lambda's Python 3.12\n"
+        "orjson == 3.13.0  # spaces around the operator are fine to pip\n"
+        "\n"
+        'typing-extensions==4.12.2; python_version < "3.13"\n'
+    )
+
+    assert pins(requirements) == {"orjson": "3.13.0", "typing-extensions": "4.12.2"}
 
 
 def our_modules(names: list[str]) -> list[str]:

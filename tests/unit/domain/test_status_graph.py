@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 import pytest
 
 from orders.domain.commands import OrderPatch
-from orders.domain.errors import TransitionNotAllowed, ValidationFailed
+from orders.domain.errors import NoteNeedsStatusChange, OrderIsFinal, TransitionNotAllowed
 from orders.domain.model import (
     Customer,
+    Device,
     Guard,
     HistoryEntry,
     Priority,
@@ -75,9 +76,9 @@ def test_requesting_a_status_moves_changes_nothing_or_names_the_allowed_next_sta
     elif expected == NO_CHANGE:
         assert order.change_for(patch._replace(note=None), AT, TECHNICIAN) is None
         # The note would be dropped: there is no status change to keep it on.
-        with pytest.raises(ValidationFailed) as refused:
+        with pytest.raises(NoteNeedsStatusChange) as refused:
             order.change_for(patch, AT, TECHNICIAN)
-        assert [error.field for error in refused.value.errors] == ["note"]
+        assert refused.value.status == current
     else:
         with pytest.raises(TransitionNotAllowed) as refused:
             order.change_for(patch, AT, TECHNICIAN)
@@ -123,7 +124,7 @@ def test_an_optimistic_field_change_is_guarded_by_something_differing() -> None:
 
     assert change.entered is None
     assert change.field_values() == {"priority": Priority.URGENT}
-    assert guard == Guard(must_differ=True)
+    assert guard.must_differ
     assert guard.admits(order_in(RECEIVED), change)
 
 
@@ -150,3 +151,77 @@ def test_a_stale_expected_version_is_not_admitted() -> None:
 
     assert Guard(expected_version=2).admits(order, change)
     assert not Guard(expected_version=1).admits(order, change)
+
+
+# --- retries ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [INPROCESS, COMPLETED, CANCELED])
+def test_repeating_the_status_change_that_made_the_last_entry_changes_nothing(
+    status: Status,
+) -> None:
+    """A client that retries after a timeout sends the change that already happened."""
+    order = order_in(status)
+    last = order.history[-1]._replace(note="Customer approved the quote by phone.")
+    order = order._replace(history=(*order.history[:-1], last))
+
+    repeat = OrderPatch(status=status, note="Customer approved the quote by phone.")
+
+    assert order.change_for(repeat, AT, TECHNICIAN) is None
+
+
+# --- final orders -----------------------------------------------------------------------------
+
+EDITS = [
+    OrderPatch(issue="Does not charge either."),
+    OrderPatch(priority=Priority.URGENT),
+    OrderPatch(device=Device("laptop", "Lenovo", "ThinkPad X1")),
+    OrderPatch(customer=Customer("Lucía Fernández", phone="+34 612 345 678")),
+]
+
+
+@pytest.mark.parametrize("status", [COMPLETED, CANCELED])
+@pytest.mark.parametrize("edit", EDITS)
+def test_a_final_order_refuses_every_field_edit_naming_its_status(
+    status: Status, edit: OrderPatch
+) -> None:
+    order = order_in(status)
+
+    with pytest.raises(OrderIsFinal) as refused:
+        order.change_for(edit, AT, TECHNICIAN)
+    with pytest.raises(OrderIsFinal):
+        order.change_for(edit._replace(status=status), AT, TECHNICIAN)
+
+    assert refused.value.status == status
+
+
+@pytest.mark.parametrize("status", [COMPLETED, CANCELED])
+def test_a_final_order_takes_a_repeat_of_its_own_values_as_no_change(status: Status) -> None:
+    order = order_in(status)
+    repeat = OrderPatch(status=status, issue=order.issue, priority=order.priority)
+
+    assert order.change_for(repeat, AT, TECHNICIAN) is None
+
+
+def test_fields_change_in_the_same_update_that_makes_an_order_final() -> None:
+    order = order_in(INPROCESS)
+
+    change = order.change_for(
+        OrderPatch(status=COMPLETED, issue="Keyboard and battery replaced."), AT, TECHNICIAN
+    )
+
+    assert change is not None
+    assert change.issue == "Keyboard and battery replaced."
+    assert change.entered is not None
+    assert change.entered.status == COMPLETED
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_an_optimistic_field_edit_is_not_admitted_on_a_final_order(edit: OrderPatch) -> None:
+    """The blind first write must not let an edit through: the store's condition knows."""
+    change, guard = optimistic_change(edit, AT, TECHNICIAN)
+
+    assert guard.admits(order_in(RECEIVED), change)
+    assert guard.admits(order_in(INPROCESS), change)
+    assert not guard.admits(order_in(COMPLETED), change)
+    assert not guard.admits(order_in(CANCELED), change)

@@ -10,6 +10,8 @@ from orders.api.validation import parse_idempotency_key, parse_new_order, parse_
 from orders.domain import documents
 from orders.domain.errors import (
     IdempotencyKeyReused,
+    NoteNeedsStatusChange,
+    OrderIsFinal,
     OrderNotFound,
     TransitionNotAllowed,
     ValidationFailed,
@@ -176,12 +178,61 @@ def test_a_note_with_the_status_the_order_already_has_is_refused_and_writes_noth
     stored = order_in(Status.INPROCESS)
     shop = Shop(stored)
 
-    with pytest.raises(ValidationFailed) as refused:
+    with pytest.raises(NoteNeedsStatusChange) as refused:
         shop.update(LUCIA_ID, {"status": "inprocess", "note": "Waiting for the new battery."})
 
-    assert [error.field for error in refused.value.errors] == ["note"]
+    assert refused.value.status == Status.INPROCESS
     assert shop.orders.writes == 0
     assert shop.router.messages == []
+
+
+def test_retrying_a_status_change_with_a_note_answers_the_order_as_it_is() -> None:
+    shop = Shop(order_in(Status.RECEIVED))
+    change = {"status": "inprocess", "note": "Keyboard ordered."}
+    first = shop.update(LUCIA_ID, change)
+
+    again = shop.update(LUCIA_ID, change)
+
+    assert again == first
+    assert shop.orders.writes == 1
+    assert shop.router.messages == [StatusMessage(LUCIA_ID, Status.INPROCESS, 2, NOW)]
+
+
+@pytest.mark.parametrize("status", [Status.COMPLETED, Status.CANCELED])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"issue": "Also the screen flickers."},
+        {"priority": "urgent"},
+        {"status": "completed", "priority": "urgent"},
+    ],
+)
+def test_a_final_order_refuses_field_edits_and_writes_nothing(
+    status: Status, body: dict[str, object]
+) -> None:
+    stored = order_in(status)
+    shop = Shop(stored)
+
+    with pytest.raises((OrderIsFinal, TransitionNotAllowed)) as refused:
+        shop.update(LUCIA_ID, body)
+
+    if body.get("status", status) == status:
+        assert isinstance(refused.value, OrderIsFinal)
+        assert refused.value.status == status
+    assert shop.orders.get(LUCIA_ID) == stored
+    assert (shop.orders.writes, shop.router.messages) == (0, [])
+
+
+def test_completing_an_order_and_editing_it_in_the_same_update_applies_both() -> None:
+    shop = Shop(order_in(Status.INPROCESS))
+
+    updated = shop.update(LUCIA_ID, {"status": "completed", "issue": "Keyboard replaced."})
+
+    assert (updated.status, updated.issue, updated.version) == (
+        Status.COMPLETED,
+        "Keyboard replaced.",
+        3,
+    )
 
 
 def test_an_update_with_the_current_version_in_if_match_applies() -> None:
