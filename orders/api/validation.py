@@ -124,8 +124,8 @@ def parse_list_query(parameters: Mapping[str, str]) -> ListQuery:
     if ticket is not None:
         if not TICKET.fullmatch(ticket):
             errors.add("ticket", "must be a ticket number like R-2026-000123")
-        for other in sorted({"status", "cursor"} & set(parameters)):
-            errors.add(other, "cannot be combined with ticket, which names one order")
+        if cursor is not None:
+            errors.add("cursor", "is never issued for a ticket, whose one page is all there is")
     errors.raise_if_any()
     return ListQuery(status, limit, cursor, ticket)
 

@@ -168,7 +168,7 @@ class OrderService:
     def list(self, query: ListQuery) -> Page:
         """One page of orders, filtered by status when asked; or the order with a ticket."""
         if query.ticket is not None:
-            return self._listing.find_ticket(query.ticket)
+            return self._listing.find_ticket(query.ticket, query.status)
         return self._listing.list_page(query.status, query.limit, query.cursor)
 
     def _route(self, message: StatusMessage) -> None:

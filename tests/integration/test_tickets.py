@@ -51,6 +51,13 @@ def test_the_ticket_on_the_receipt_finds_its_order_in_a_page_of_one(api: Api) ->
     assert page.body == {"items": [wanted], "nextCursor": None}
 
 
+def test_a_ticket_with_a_status_finds_its_order_only_in_that_status(api: Api) -> None:
+    ticket = api.create(laptop_order()).body["ticket"]
+
+    assert len(api.list(ticket=ticket, status="received").body["items"]) == 1
+    assert api.list(ticket=ticket, status="inprocess").body["items"] == []
+
+
 def test_a_ticket_no_order_has_finds_nothing(api: Api) -> None:
     api.create(laptop_order())
 

@@ -88,8 +88,12 @@ class FakeOrderRepository:
         page = tuple(documents.order_to_document(order) for order in matching[start:end])
         return Page(page, str(end) if end < len(matching) else None)
 
-    def find_ticket(self, ticket: str) -> Page:
-        found = (o for o in self.orders.values() if o.ticket == ticket)
+    def find_ticket(self, ticket: str, status: Status | None) -> Page:
+        found = (
+            o
+            for o in self.orders.values()
+            if o.ticket == ticket and (status is None or o.status == status)
+        )
         return Page(tuple(documents.order_to_document(order) for order in found), None)
 
 

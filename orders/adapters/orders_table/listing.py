@@ -64,15 +64,21 @@ class DynamoOrderListing:
             return Page(orders, self._cursors.encode(last_key, status))
         return Page(orders, self._cursors.encode(_position(orders[-1], status), status))
 
-    def find_ticket(self, ticket: str) -> Page:
-        """The order with this ticket number, as a page of one (or none): one Query."""
+    def find_ticket(self, ticket: str, status: Status | None) -> Page:
+        """The order with this ticket number (if in ``status``), as a page of one or none: one
+        Query."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": TICKET_INDEX,
+            "KeyConditionExpression": "ticket = :ticket",
+            "ExpressionAttributeValues": {":ticket": {"S": ticket}},
+        }
+        if status is not None:
+            request["FilterExpression"] = "#status = :status"
+            request["ExpressionAttributeNames"] = {"#status": "status"}
+            request["ExpressionAttributeValues"][":status"] = {"S": status.value}
         with unavailable_on_transient_errors():
-            response = self._dynamodb.query(
-                TableName=self._table,
-                IndexName=TICKET_INDEX,
-                KeyConditionExpression="ticket = :ticket",
-                ExpressionAttributeValues={":ticket": {"S": ticket}},
-            )
+            response = self._dynamodb.query(**request)
         return Page(tuple(document_from_item(item) for item in response.get("Items", [])), None)
 
 
