@@ -10,6 +10,7 @@ from orders.adapters.config import Settings
 from orders.adapters.metrics import EmfMetrics
 from orders.adapters.orders_table.listing import DynamoOrderListing
 from orders.adapters.orders_table.store import DynamoOrderStore
+from orders.adapters.orders_table.tickets import DynamoTicketCounter
 from orders.adapters.status_queues import SqsStatusQueues
 from orders.domain.model import Status
 from orders.usecases.order_service import OrderService
@@ -33,6 +34,7 @@ def order_service() -> OrderService:
         DynamoOrderStore(client("dynamodb"), table, settings().dispatch_grace),
         DynamoOrderListing(client("dynamodb"), table, settings().cursor_key),
         _queues(),
+        DynamoTicketCounter(client("dynamodb"), table),
         metrics=metrics(),
     )
 

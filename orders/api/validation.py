@@ -11,6 +11,7 @@ from typing import TypeVar
 from orders.domain.commands import ListQuery, NewOrder, OrderPatch
 from orders.domain.errors import FieldError, ValidationFailed
 from orders.domain.model import INITIAL_STATUS, Customer, Device, Language, Priority, Status
+from orders.domain.tickets import TICKET
 
 MAX_NAME = 100
 MAX_EMAIL = 254
@@ -72,7 +73,7 @@ _CREATE_FIELDS = frozenset({"customer", "device", "issue", "priority", "status"}
 _UPDATE_FIELDS = frozenset({"status", "note", "customer", "device", "issue", "priority"})
 _CUSTOMER_FIELDS = frozenset({"name", "email", "phone", "language"})
 _DEVICE_FIELDS = frozenset({"type", "brand", "model", "serialNumber"})
-_LIST_PARAMETERS = frozenset({"status", "limit", "cursor"})
+_LIST_PARAMETERS = frozenset({"status", "limit", "cursor", "ticket"})
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -143,8 +144,14 @@ def parse_list_query(parameters: Mapping[str, str]) -> ListQuery:
     cursor = parameters.get("cursor")
     if cursor is not None and not 0 < len(cursor) <= MAX_CURSOR:
         errors.add("cursor", "is not a cursor this service issued")
+    ticket = parameters.get("ticket")
+    if ticket is not None:
+        if not TICKET.fullmatch(ticket):
+            errors.add("ticket", "must be a ticket number like R-2026-000123")
+        if cursor is not None:
+            errors.add("cursor", "is never issued for a ticket, whose one page is all there is")
     errors.raise_if_any()
-    return ListQuery(status, limit, cursor)
+    return ListQuery(status, limit, cursor, ticket)
 
 
 def printable(name: str) -> str:

@@ -28,8 +28,9 @@ class OrderPatch(NamedTuple):
 
 
 class ListQuery(NamedTuple):
-    """A validated request for one page of orders."""
+    """A validated request for one page of orders, or for the order with a ticket number."""
 
     status: Status | None
     limit: int
     cursor: str | None = None
+    ticket: str | None = None

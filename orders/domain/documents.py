@@ -40,6 +40,8 @@ def order_to_document(order: Order) -> dict[str, Any]:
     }
     if order.created_by is not None:
         document["createdBy"] = actor_to_document(order.created_by)
+    if order.ticket is not None:
+        document["ticket"] = order.ticket
     return document
 
 
@@ -76,6 +78,7 @@ def order_from_document(document: Mapping[str, Any]) -> Order:
             for status, record in document.get("processing", {}).items()
         },
         created_by=_actor_from_document(document.get("createdBy")),
+        ticket=document.get("ticket"),
     )
 
 

@@ -157,9 +157,13 @@ class Order(NamedTuple):
     processing: Mapping[Status, Mapping[str, Any]] = MappingProxyType({})
     # Who took the device in; ``None`` only on orders stored before staff signed in.
     created_by: Actor | None = None
+    # The number on the customer's receipt (``R-2026-000123``); ``None`` on orders from before.
+    ticket: str | None = None
 
     @classmethod
-    def create(cls, order_id: str, new: NewOrder, at: datetime, actor: Actor) -> Order:
+    def create(
+        cls, order_id: str, new: NewOrder, at: datetime, actor: Actor, ticket: str | None = None
+    ) -> Order:
         """A new order, in the initial status, at version 1, taken in by ``actor``."""
         return cls(
             order_id=order_id,
@@ -173,6 +177,7 @@ class Order(NamedTuple):
             updated_at=at,
             history=(HistoryEntry(INITIAL_STATUS, at, actor=actor),),
             created_by=actor,
+            ticket=ticket,
         )
 
     def change_for(self, patch: OrderPatch, at: datetime, actor: Actor) -> Change | None:

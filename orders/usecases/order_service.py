@@ -21,6 +21,7 @@ from orders.domain.errors import (
 )
 from orders.domain.messages import StatusMessage
 from orders.domain.model import Actor, Guard, Order, optimistic_change
+from orders.domain.tickets import ticket_number
 from orders.domain.timestamps import utc_now
 from orders.usecases.ports import (
     AlreadyExists,
@@ -32,6 +33,7 @@ from orders.usecases.ports import (
     OrderStore,
     Page,
     StatusQueues,
+    TicketCounter,
 )
 
 logger = logging.getLogger(__name__)
@@ -58,12 +60,14 @@ class OrderService:
         orders: OrderStore,
         listing: OrderListing,
         queues: StatusQueues,
+        tickets: TicketCounter,
         clock: Callable[[], datetime] = utc_now,
         metrics: Metrics | None = None,
     ) -> None:
         self._orders = orders
         self._listing = listing
         self._queues = queues
+        self._tickets = tickets
         self._clock = clock
         self._metrics = metrics or NoMetrics()
 
@@ -88,7 +92,11 @@ class OrderService:
             # A newline cannot occur in either part, so no two (sub, key) pairs share a name.
             scoped = f"{actor.sub}\n{idempotency_key}"
             order_id = str(uuid.uuid5(_IDEMPOTENCY_NAMESPACE, scoped))
-        order = Order.create(order_id, new, self._clock(), actor)
+        now = self._clock()
+        # Taken before the write, which stores it: a replay keeps the stored order's number
+        # and leaves this one unused (a gap, never a number given twice).
+        ticket = ticket_number(now.year, self._tickets.next(now.year))
+        order = Order.create(order_id, new, now, actor, ticket)
         try:
             self._orders.add(order, fingerprint)
         except AlreadyExists as existing:
@@ -158,7 +166,9 @@ class OrderService:
         raise ConcurrentUpdate(order_id)
 
     def list(self, query: ListQuery) -> Page:
-        """One page of orders, filtered by status when asked."""
+        """One page of orders, filtered by status when asked; or the order with a ticket."""
+        if query.ticket is not None:
+            return self._listing.find_ticket(query.ticket, query.status)
         return self._listing.list_page(query.status, query.limit, query.cursor)
 
     def _route(self, message: StatusMessage) -> None:

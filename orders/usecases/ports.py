@@ -103,6 +103,13 @@ class OrderListing(Protocol):
     """Pages of orders, by status newest first or all of them, behind an opaque cursor."""
 
     def list_page(self, status: Status | None, limit: int, cursor: str | None) -> Page: ...
+    def find_ticket(self, ticket: str, status: Status | None) -> Page: ...
+
+
+class TicketCounter(Protocol):
+    """Hands out each year's ticket sequence, atomically: a number is never given twice."""
+
+    def next(self, year: int) -> int: ...
 
 
 class DispatchLedger(Protocol):

@@ -109,6 +109,16 @@ class Api:
         return self.call("GET", "/orders", query=query or None)
 
 
+def stored_orders(stack: Stack) -> list[dict[str, Any]]:
+    """Every order in the table, as items: the table also holds each year's ticket counter."""
+    orders: list[dict[str, Any]] = boto3.client("dynamodb").scan(
+        TableName=stack.environment["ORDERS_TABLE"],
+        FilterExpression="attribute_exists(#status)",
+        ExpressionAttributeNames={"#status": "status"},
+    )["Items"]
+    return orders
+
+
 @pytest.fixture
 def api(stack: Stack) -> Api:
     return Api()

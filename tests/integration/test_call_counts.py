@@ -24,13 +24,15 @@ TRANSACT_WRITE = ("dynamodb", "TransactWriteItems")
 SEND = ("sqs", "SendMessage")
 
 
-def test_creating_an_order_costs_one_write_and_one_send(api: Api, aws_calls: AwsCalls) -> None:
+def test_creating_an_order_costs_a_ticket_number_one_write_and_one_send(
+    api: Api, aws_calls: AwsCalls
+) -> None:
     assert api.create(laptop_order()).status == 201
 
-    assert aws_calls.calls == [PUT_ITEM, SEND]
+    assert aws_calls.calls == [UPDATE_ITEM, PUT_ITEM, SEND]
 
 
-def test_replaying_an_idempotent_create_costs_only_the_conditional_write(
+def test_replaying_an_idempotent_create_costs_a_ticket_number_and_the_conditional_write(
     api: Api, aws_calls: AwsCalls
 ) -> None:
     key = {"Idempotency-Key": "desk-2026-11-29-0042"}
@@ -39,7 +41,7 @@ def test_replaying_an_idempotent_create_costs_only_the_conditional_write(
 
     assert api.create(laptop_order(), headers=key).status == 201
 
-    assert aws_calls.calls == [PUT_ITEM]
+    assert aws_calls.calls == [UPDATE_ITEM, PUT_ITEM]
 
 
 def test_reading_an_order_costs_one_get(api: Api, aws_calls: AwsCalls) -> None:

@@ -88,6 +88,25 @@ class FakeOrderRepository:
         page = tuple(documents.order_to_document(order) for order in matching[start:end])
         return Page(page, str(end) if end < len(matching) else None)
 
+    def find_ticket(self, ticket: str, status: Status | None) -> Page:
+        found = (
+            o
+            for o in self.orders.values()
+            if o.ticket == ticket and (status is None or o.status == status)
+        )
+        return Page(tuple(documents.order_to_document(order) for order in found), None)
+
+
+class FakeTicketCounter:
+    """Each year's sequence in a dict, as the counter item would hold it."""
+
+    def __init__(self) -> None:
+        self.last: dict[int, int] = {}
+
+    def next(self, year: int) -> int:
+        self.last[year] = self.last.get(year, 0) + 1
+        return self.last[year]
+
 
 class FakeRouter:
     """Keeps every routed message, in order; can be told the queues are down for a few sends."""

@@ -157,6 +157,9 @@ def document_from_item(item: Mapping[str, Any]) -> dict[str, Any]:
         created_by = item.get("createdBy")
         if created_by is not None:
             document["createdBy"] = _strings(created_by["M"], _ACTOR_FIELDS)
+        ticket = item.get("ticket")
+        if ticket is not None:
+            document["ticket"] = ticket["S"]
         return document
     except (KeyError, ValueError):
         return documents.order_to_document(documents.order_from_document(from_item(item)))

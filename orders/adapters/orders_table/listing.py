@@ -7,7 +7,7 @@ from typing import Any
 from orders.adapters.clients import unavailable_on_transient_errors
 from orders.adapters.orders_table.cursors import CursorCodec
 from orders.adapters.orders_table.items import document_from_item, from_item, to_item
-from orders.adapters.orders_table.schema import STATUS_INDEX
+from orders.adapters.orders_table.schema import STATUS_INDEX, TICKET_INDEX
 from orders.domain.model import Status
 from orders.usecases.ports import Page
 
@@ -38,7 +38,12 @@ class DynamoOrderListing:
             request["ExclusiveStartKey"] = to_item(self._cursors.decode(cursor, status, fields))
         with unavailable_on_transient_errors():
             if status is None:
-                response = self._dynamodb.scan(**request)
+                # Orders only: the table also holds each year's ticket counter.
+                response = self._dynamodb.scan(
+                    **request,
+                    FilterExpression="attribute_exists(#status)",
+                    ExpressionAttributeNames={"#status": "status"},
+                )
             else:
                 response = self._dynamodb.query(
                     **request,
@@ -58,6 +63,23 @@ class DynamoOrderListing:
             last_key = from_item(response["LastEvaluatedKey"])
             return Page(orders, self._cursors.encode(last_key, status))
         return Page(orders, self._cursors.encode(_position(orders[-1], status), status))
+
+    def find_ticket(self, ticket: str, status: Status | None) -> Page:
+        """The order with this ticket number (if in ``status``), as a page of one or none: one
+        Query."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": TICKET_INDEX,
+            "KeyConditionExpression": "ticket = :ticket",
+            "ExpressionAttributeValues": {":ticket": {"S": ticket}},
+        }
+        if status is not None:
+            request["FilterExpression"] = "#status = :status"
+            request["ExpressionAttributeNames"] = {"#status": "status"}
+            request["ExpressionAttributeValues"][":status"] = {"S": status.value}
+        with unavailable_on_transient_errors():
+            response = self._dynamodb.query(**request)
+        return Page(tuple(document_from_item(item) for item in response.get("Items", [])), None)
 
 
 def _position(order: dict[str, Any], status: Status | None) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 STATUS_INDEX = "byStatus"
+TICKET_INDEX = "byTicket"
 DISPATCH_INDEX = "byDispatchDue"
 # An order carries this partition key (and ``dispatchDue``) while a status message of it may
 # still need sending: from the write that enters a status until its processor records it (or
@@ -18,6 +19,12 @@ PENDING = "pendingDispatch"
 def pending_entry_keys(status: str) -> tuple[str, str, str, str]:
     """One status's keys in ``pendingDispatch``: entered at, version, resends, last sent."""
     return status, f"{status}:version", f"{status}:attempts", f"{status}:sentAt"
+
+
+def ticket_counter_key(year: int) -> dict[str, Any]:
+    """The key of ``year``'s ticket counter: in the Orders table, but never an order's (ids are
+    UUIDs) and in no index (it has no status, ticket or dispatch attributes)."""
+    return {"orderId": {"S": f"#ticket-counter#{year:04d}"}}
 
 
 def key(order_id: str) -> dict[str, Any]:

@@ -583,3 +583,25 @@ def test_printable_text_over_its_limit_is_still_refused() -> None:
     assert failures(parse_new_order, with_customer(name="Zoë" * 34, email="zoe@example.com")) == {
         "customer.name": "must be at most 100 characters"
     }
+
+
+def test_a_ticket_query_names_one_order_by_its_receipt_number() -> None:
+    assert parse_list_query({"ticket": "R-2026-000123"}).ticket == "R-2026-000123"
+
+
+@pytest.mark.parametrize(
+    "ticket", ["", "R-2026-123", "r-2026-000123", "R-26-000123", "2026-000123", "R-2026-0001234567"]
+)
+def test_a_ticket_in_the_wrong_format_is_400_not_a_scan(ticket: str) -> None:
+    assert failures(parse_list_query, {"ticket": ticket}) == {
+        "ticket": "must be a ticket number like R-2026-000123"
+    }
+
+
+def test_a_ticket_takes_a_status_but_no_cursor_since_its_one_page_is_all() -> None:
+    query = {"ticket": "R-2026-000123", "status": "received"}
+    assert parse_list_query(query).status == Status.RECEIVED
+
+    assert failures(parse_list_query, {**query, "cursor": "abc"}) == {
+        "cursor": "is never issued for a ticket, whose one page is all there is"
+    }

@@ -28,6 +28,7 @@ from tests.unit.fakes import (
     Clock,
     FakeOrderRepository,
     FakeRouter,
+    FakeTicketCounter,
     order_in,
 )
 
@@ -38,7 +39,8 @@ class Shop:
     def __init__(self, *orders: Order, queues_down_for: int = 0) -> None:
         self.orders = FakeOrderRepository(*orders)
         self.router = FakeRouter(unavailable_for=queues_down_for)
-        self.service = OrderService(self.orders, self.orders, self.router, Clock(NOW))
+        self.tickets = FakeTicketCounter()
+        self.service = OrderService(self.orders, self.orders, self.router, self.tickets, Clock(NOW))
 
     def create(
         self, body: object, idempotency_key: str | None = None, by: Actor = FRONT_DESK
@@ -67,8 +69,28 @@ def test_creating_an_order_stores_it_as_received_and_routes_one_received_message
     assert (order.status, order.version, order.created_at) == (Status.RECEIVED, 1, NOW)
     assert order.history == (HistoryEntry(Status.RECEIVED, NOW, actor=FRONT_DESK),)
     assert order.created_by == FRONT_DESK
+    assert order.ticket == "R-2024-000001"
     assert shop.orders.get(order.order_id) == order
     assert shop.router.messages == [StatusMessage(order.order_id, Status.RECEIVED, 1, NOW)]
+
+
+def test_each_new_order_gets_the_next_ticket_number_of_its_year() -> None:
+    shop = Shop()
+    shop.tickets.last[2024] = 122
+
+    tickets = [shop.create(laptop_order()).order.ticket for _ in range(2)]
+
+    assert tickets == ["R-2024-000123", "R-2024-000124"]
+
+
+def test_an_idempotent_retry_keeps_the_ticket_number_it_was_given() -> None:
+    shop = Shop()
+
+    first = shop.create(laptop_order(), idempotency_key="till-2-receipt-0042")
+    retry = shop.create(laptop_order(), idempotency_key="till-2-receipt-0042")
+
+    assert retry.replayed
+    assert retry.order.ticket == first.order.ticket == "R-2024-000001"
 
 
 def test_an_invalid_create_request_stores_and_routes_nothing() -> None:
