@@ -12,9 +12,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
-import mkdocs_swagger_ui_tag
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
@@ -22,7 +22,16 @@ from mkdocs.utils import get_relative_url
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOWN_FROM_ROOT = ("openapi.yaml", "images/*.png")
-SWAGGER_UI = Path(mkdocs_swagger_ui_tag.__file__).parent / "swagger-ui"
+
+
+def _swagger_ui() -> Path:
+    """Swagger UI's files inside the installed mkdocs-swagger-ui-tag plugin."""
+    plugin = importlib.util.find_spec("mkdocs_swagger_ui_tag")
+    if plugin is None or plugin.origin is None:
+        raise ImportError("mkdocs-swagger-ui-tag is not installed (make install)")
+    return Path(plugin.origin).parent / "swagger-ui"
+
+
 MERMAID = "assets/vendor/mermaid/mermaid.min.js"
 THEME_SCRIPT = '<script src="'
 
@@ -35,7 +44,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             files.append(File.generated(config, uri, abs_src_path=str(path)))
     for name in ("LICENSE", "NOTICE"):
         uri = f"assets/swagger-ui/{name}"
-        files.append(File.generated(config, uri, abs_src_path=str(SWAGGER_UI / name)))
+        files.append(File.generated(config, uri, abs_src_path=str(_swagger_ui() / name)))
     return files
 
 
@@ -47,5 +56,7 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     tag = f'<script src="{source}"></script>\n'
     at = output.find(THEME_SCRIPT, output.find("</article>"))
     if at < 0:
-        raise ValueError(f"{page.file.src_uri}: no script tag after the content to load Mermaid before")
+        raise ValueError(
+            f"{page.file.src_uri}: no script tag after the content to load Mermaid before"
+        )
     return output[:at] + tag + output[at:]
