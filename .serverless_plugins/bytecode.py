@@ -33,7 +33,7 @@ def main() -> None:
         sys.exit(
             f"bytecode: {sys.executable} is {running}, but the functions run {args.runtime}, "
             f"whose bytecode differs: point ORDERS_PYTHON at a {args.runtime} interpreter "
-            "(make finds one: see the README's prerequisites)"
+            '(make finds one: see docs/getting-started.md, "What you need")'
         )
     for path in args.zips:
         added = add_bytecode(path)

@@ -1,4 +1,4 @@
-"""The benchmark's outputs: the table it prints (also the README's), results.json and the plots."""
+"""The benchmark's outputs: the table it prints (docs/performance.md's too), results.json, plots."""
 
 from __future__ import annotations
 
@@ -137,7 +137,7 @@ def write_json(results: dict[str, Any], path: Path) -> None:
 
 
 def plot(results: dict[str, Any], folder: Path) -> list[Path]:
-    """Draw the plots the README shows; return their paths."""
+    """Draw the plots docs/performance.md shows; return their paths."""
     folder.mkdir(parents=True, exist_ok=True)
     return [
         _list_cost(results["list_cost"], folder / "list-cost.png"),

@@ -216,8 +216,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     password = os.environ.get("SMOKE_PASSWORD", "")
     usage = (
         "smoke: give the smoke user's email and password in the environment: export SMOKE_EMAIL "
-        f'and SMOKE_PASSWORD, then make smoke STAGE={args.stage} (README, "Deploy to AWS", says '
-        "how to create that user)"
+        f"and SMOKE_PASSWORD, then make smoke STAGE={args.stage} (docs/deploy.md, 'Check that the "
+        "stage works', says how to create that user)"
     )
     if args.stage != LOCAL and not (email and password):
         print(usage, file=sys.stderr)

@@ -1,4 +1,4 @@
-"""`make smoke` against the local stack, as a smoke user made the way the README says."""
+"""`make smoke` against the local stack, as a smoke user made the way docs/deploy.md says."""
 
 from __future__ import annotations
 

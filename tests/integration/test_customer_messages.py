@@ -198,7 +198,7 @@ def test_order_events_name_no_customer_and_carry_the_status_to_filter_on(
 def test_a_subscriber_can_take_the_events_of_one_status_with_a_filter_policy(
     api: Api, queues: Queues, stack: Stack
 ) -> None:
-    # The README's recipe: an SQS queue subscribed with {"status": ["completed"]}.
+    # docs/deploy.md's recipe: an SQS queue subscribed with {"status": ["completed"]}.
     sqs = boto3.client("sqs")
     url = sqs.create_queue(QueueName="invoicing-completed")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]

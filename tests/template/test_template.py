@@ -1,4 +1,4 @@
-"""The packaged CloudFormation template keeps the operational promises of DESIGN.md and the README.
+"""The packaged CloudFormation template keeps the promises of docs/deploy.md and reliability.md.
 
 These read the template `make package` writes (the dev stage) and, where a stage differs, the one
 `sls package --stage prod` writes, so they test what `sls deploy` would upload.
