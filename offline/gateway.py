@@ -19,7 +19,6 @@ import json
 import os
 import re
 import signal
-import sys
 import threading
 import time
 import uuid
@@ -36,17 +35,9 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from offline.authorizer import CognitoAuthorizer, Refused, fetch_jwks
+from offline.console import say
 from offline.definition import COGNITO_USER_POOLS, Route, http_routes
 from offline.lambda_runtime import ACCOUNT, InvocationFailed, Saturated, WorkerPool
-
-_console = threading.Lock()
-
-
-def say(line: str) -> None:
-    """Write one whole line, so lines of concurrent requests never mix."""
-    with _console:
-        sys.stdout.write(line + "\n")
-        sys.stdout.flush()
 
 
 def _werkzeug_rule(route: Route, index: int) -> Rule:
@@ -158,10 +149,9 @@ def _shown_query(request: Request) -> str:
     return "?" + "&".join(shown) if shown else ""
 
 
-def _printable(text: str, limit: int = 120) -> str:
-    """A reason for the console: one line, escapes instead of control characters, cut short."""
-    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+def _shortened(text: str, limit: int = 120) -> str:
+    """A reason for the console, cut short (``say`` escapes what is not printable)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class Gateway:
@@ -214,7 +204,7 @@ class Gateway:
                 claims = self._authorizer.claims(request.headers.get("Authorization"))
             except Refused as refused:
                 refusal = self._responses.answer("UNAUTHORIZED", request, request_id)
-                return refusal, f" unauthorized ({_printable(str(refused))})"
+                return refusal, f" unauthorized ({_shortened(str(refused))})"
         invocation_id = str(uuid.uuid4())
         event = self._event(request, route, parameters, request_id, claims)
         pool = self._pools[route.function.name]

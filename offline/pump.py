@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import signal
-import sys
 import threading
 import time
 from typing import Any
@@ -22,6 +21,7 @@ from urllib.parse import urlsplit
 
 import boto3
 
+from offline.console import say
 from offline.definition import (
     Function,
     Schedule,
@@ -34,14 +34,6 @@ from offline.sent import show_sent_messages
 
 __all__ = ["QueueWorker", "Subscription", "subscriptions"]
 logger = logging.getLogger("offline.pump")
-_console = threading.Lock()
-
-
-def say(line: str) -> None:
-    """Write one whole line, so the lines of concurrent pollers never mix."""
-    with _console:
-        sys.stdout.write(line + "\n")
-        sys.stdout.flush()
 
 
 def local_url(queue_url: str) -> str:

@@ -27,6 +27,7 @@ from typing import Any
 
 import boto3
 
+from offline.console import say
 from offline.identity import DemoUser, UserPool, create_demo_users
 from offline.provision import ROOT, create_data_stack, load_template, template_path
 
@@ -115,17 +116,6 @@ def metrics_line(line: str) -> str | None:
 
 def _number(value: object) -> str:
     return f"{value:g}" if isinstance(value, int | float) else str(value)
-
-
-_console = threading.Lock()
-
-
-def say(line: str) -> None:
-    """Write one whole line: print() writes the text and its newline apart, so two parts' lines
-    could merge into one."""
-    with _console:
-        sys.stdout.write(line + "\n")
-        sys.stdout.flush()
 
 
 def _signal_group(process: subprocess.Popen[str], signum: int) -> None:
@@ -298,7 +288,7 @@ def write_state(path: Path, state: dict[str, Any]) -> None:
         raise StartupError(f"cannot write the state file {path}: {error.strerror}") from error
 
 
-def _banner(running: Running, state_file: Path) -> str:
+def _banner(running: Running, state_file: Path) -> list[str]:
     body = (
         '{"customer": {"name": "Lucía Fernández", "email": "lucia@example.com"}, '
         '"device": {"type": "laptop", "brand": "Lenovo"}, "issue": "Does not boot."}'
@@ -309,23 +299,21 @@ def _banner(running: Running, state_file: Path) -> str:
         for user in running.demo_users
     ]
     first, pool = running.demo_users[0].email, running.pool
-    return "\n".join(
-        [
-            "",
-            f"{READY_LINE}.",
-            f"  API:      {running.api_url}",
-            f"  Emulator: {running.emulator_url}  (AWS_ENDPOINT_URL for aws/boto3)",
-            f"  Staff:    user pool {pool.pool_id}, app client {pool.client_ids[0]}",
-            "Demo staff, one per group (new passwords on every start):",
-            *staff,
-            f"Sign in as one (prints an ID token; reads {_shown_path(state_file)}):",
-            f"  TOKEN=$(make -s token EMAIL={first})",
-            f'  curl -s -X POST {running.api_url}/orders -H "Authorization: Bearer $TOKEN" '
-            f"-H 'Content-Type: application/json' -d '{body}'",
-            "Stop with Ctrl-C.",
-            "",
-        ]
-    )
+    return [
+        "",
+        f"{READY_LINE}.",
+        f"  API:      {running.api_url}",
+        f"  Emulator: {running.emulator_url}  (AWS_ENDPOINT_URL for aws/boto3)",
+        f"  Staff:    user pool {pool.pool_id}, app client {pool.client_ids[0]}",
+        "Demo staff, one per group (new passwords on every start):",
+        *staff,
+        f"Sign in as one (prints an ID token; reads {_shown_path(state_file)}):",
+        f"  TOKEN=$(make -s token EMAIL={first})",
+        f'  curl -s -X POST {running.api_url}/orders -H "Authorization: Bearer $TOKEN" '
+        f"-H 'Content-Type: application/json' -d '{body}'",
+        "Stop with Ctrl-C.",
+        "",
+    ]
 
 
 def _shown_path(path: Path) -> str:
@@ -348,14 +336,14 @@ def main(argv: list[str] | None = None) -> int:
         running = start(args, supervisor)
         write_state(args.state_file, running.state())
         wrote_state = True
-        say(_banner(running, args.state_file))
+        say(*_banner(running, args.state_file))
         while (name := supervisor.exited()) is None:
             time.sleep(0.5)
         raise StartupError(f"the {name} part stopped; stopping the rest")
     except KeyboardInterrupt:
         return 0
     except (StartupError, FileNotFoundError) as error:
-        print(f"[stack] {error}", file=sys.stderr, flush=True)
+        say(f"[stack] {error}", stream=sys.stderr)
         return 1
     finally:
         # A second Ctrl-C or SIGTERM (make and a terminal both send one) must not cut the
