@@ -67,6 +67,8 @@ REFUSALS = {
         403, "Missing Authentication Token", "MissingAuthenticationTokenException"
     ),
 }
+# The environ key of a request's header lines as received: (name, value) pairs, in order.
+HEADER_LINES = "offline.header_lines"
 _CONTEXT_VARIABLE = re.compile(r"\$(?:context\.([\w.]+)|\{context\.([\w.]+)\})")
 
 
@@ -236,7 +238,9 @@ class Gateway:
     ) -> dict[str, Any]:
         """The REST API's Lambda proxy (payload 1.0) event; ``claims`` those of the ID token."""
         headers: dict[str, list[str]] = {}
-        for name, value in request.headers.items():
+        # Each line as received; an environ not made by this server (a test client's) has
+        # only one value per name.
+        for name, value in request.environ.get(HEADER_LINES) or request.headers.items():
             headers.setdefault(name, []).append(value)
         query: dict[str, list[str]] = {name: request.args.getlist(name) for name in request.args}
         raw = request.get_data(cache=False)
@@ -329,11 +333,23 @@ class Gateway:
         return note + problem
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """The gateway writes its own line per request; werkzeug's access log would repeat it."""
+class _RequestHandler(WSGIRequestHandler):
+    """Keeps each header line of a request apart, and leaves the request's line to the gateway.
+
+    The WSGI environ has one value per header name: werkzeug joins repeated lines with commas
+    (``Idempotency-Key: a`` twice becomes ``a,a``), where API Gateway keeps each line in
+    ``multiValueHeaders``. The lines as received are put in the environ under ``HEADER_LINES``.
+    """
+
+    def make_environ(self) -> dict[str, Any]:
+        environ: dict[str, Any] = super().make_environ()
+        environ[HEADER_LINES] = [
+            (name, value.replace("\r\n", "")) for name, value in self.headers.items()
+        ]
+        return environ
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        return
+        return  # the gateway writes its own line per request; werkzeug's would repeat it
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -375,7 +391,9 @@ def main(argv: list[str] | None = None) -> None:
     workers = ", ".join(f"{name}: {pool.size} warm workers" for name, pool in pools.items())
     say(f"{len(routes)} routes from serverless.yml ({names}); {workers}")
     app = Gateway(routes, pools, authorizer, responses, args.wait, args.verbose)
-    server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=_QuietHandler)
+    server = make_server(
+        "127.0.0.1", args.port, app, threaded=True, request_handler=_RequestHandler
+    )
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
