@@ -14,7 +14,6 @@ import argparse
 import contextlib
 import json
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -192,8 +191,6 @@ def _environment(emulator_url: str) -> dict[str, str]:
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
         "PYTHONUNBUFFERED": "1",
-        # Cursors are checked with a key made for this run, as a deploy makes one per stack.
-        "ORDERS_CURSOR_KEY": os.environ.get("ORDERS_CURSOR_KEY") or secrets.token_urlsafe(24),
         "PYTHONPATH": str(ROOT),
         "VIRTUAL_ENV": str(venv),
         "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",

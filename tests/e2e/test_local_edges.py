@@ -10,8 +10,37 @@ from urllib.parse import urlsplit
 
 import requests
 
+from orders.adapters.orders_table.cursors import CursorCodec
 from tests.e2e.conftest import LocalStack
 from tests.support.data import laptop_order
+
+
+def list_orders(stack: LocalStack, **query: str) -> requests.Response:
+    return requests.get(
+        f"{stack.api_url}/orders", params=query, headers=stack.headers(), timeout=10
+    )
+
+
+def test_a_cursor_signed_with_the_old_constant_local_key_is_refused(
+    local_stack: LocalStack,
+) -> None:
+    for _ in range(2):
+        requests.post(
+            f"{local_stack.api_url}/orders",
+            json=laptop_order(),
+            headers=local_stack.headers(),
+            timeout=10,
+        ).raise_for_status()
+    first_page = list_orders(local_stack, limit="1").json()
+    order_id = first_page["items"][0]["orderId"]
+    forged = CursorCodec(b"local-cursor-key").encode({"orderId": order_id}, None)
+
+    genuine = list_orders(local_stack, limit="1", cursor=first_page["nextCursor"])
+    refused = list_orders(local_stack, limit="1", cursor=forged)
+
+    assert genuine.status_code == 200
+    assert refused.status_code == 400
+    assert refused.json()["type"] == "urn:orders:problem:invalid-cursor"
 
 
 def send_with_header_lines(
