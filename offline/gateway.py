@@ -38,6 +38,7 @@ from offline.authorizer import CognitoAuthorizer, Refused, fetch_jwks
 from offline.console import say
 from offline.definition import COGNITO_USER_POOLS, Route, http_routes
 from offline.lambda_runtime import ACCOUNT, InvocationFailed, Saturated, WorkerPool
+from offline.processes import stop_with_supervisor
 
 
 def _werkzeug_rule(route: Route, index: int) -> Rule:
@@ -397,6 +398,7 @@ def main(argv: list[str] | None = None) -> None:
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
+    stop_with_supervisor()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     stopping.wait()
     server.shutdown()

@@ -30,6 +30,7 @@ from offline.definition import (
     subscriptions,
 )
 from offline.lambda_runtime import LambdaContext, RequestIdStamp, load_handler, quiet_service_logs
+from offline.processes import stop_with_supervisor
 from offline.sent import show_sent_messages
 
 __all__ = ["QueueWorker", "Subscription", "subscriptions"]
@@ -261,6 +262,7 @@ def main() -> None:
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
+    stop_with_supervisor()
     found = subscriptions()
     for subscription in found:  # import the handlers, so the service's logging is configured
         load_handler(subscription.handler)

@@ -28,6 +28,7 @@ import boto3
 
 from offline.console import say
 from offline.identity import DemoUser, UserPool, create_demo_users
+from offline.processes import SUPERVISOR_PID, PidFile, StackRunning
 from offline.provision import ROOT, create_data_stack, load_template, template_path
 
 READY_LINE = "Orders service is running"
@@ -42,10 +43,16 @@ class StartupError(RuntimeError):
 
 @dataclass
 class Supervisor:
-    """Starts the parts as process groups, relays their output, and stops them all."""
+    """Starts the parts as process groups, relays their output, and stops them all.
+
+    Each part is recorded in ``pid_file`` as it starts, so that a later start can stop what
+    this one leaves running if it is killed; each part also stops by itself once this process
+    is gone (``offline.processes.stop_with_supervisor``).
+    """
 
     parts: dict[str, subprocess.Popen[str]] = field(default_factory=dict)
     verbose: bool = False
+    pid_file: PidFile | None = None
 
     def start(self, name: str, command: list[str], environment: dict[str, str]) -> None:
         process = subprocess.Popen(
@@ -60,6 +67,14 @@ class Supervisor:
             start_new_session=True,  # its own process group, so stop() reaches its children
         )
         self.parts[name] = process
+        if self.pid_file is not None:
+            try:
+                self.pid_file.record(name, process.pid, command)
+            except OSError as error:
+                reason = error.strerror or error
+                raise StartupError(
+                    f"cannot record the parts in the pid file {self.pid_file.path}: {reason}"
+                ) from error
         threading.Thread(
             target=self._relay, args=(name, process, self.verbose), daemon=True
         ).start()
@@ -79,6 +94,8 @@ class Supervisor:
                 process.wait()
             # Children of a part (the gateway's Lambda workers) may outlive their parent.
             _signal_group(process, signal.SIGKILL)
+        if self.pid_file is not None:
+            self.pid_file.remove()
 
     @staticmethod
     def _relay(name: str, process: subprocess.Popen[str], verbose: bool) -> None:
@@ -191,6 +208,7 @@ def _environment(emulator_url: str) -> dict[str, str]:
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
         "PYTHONUNBUFFERED": "1",
+        SUPERVISOR_PID: str(os.getpid()),
         "PYTHONPATH": str(ROOT),
         "VIRTUAL_ENV": str(venv),
         "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -220,6 +238,8 @@ class Running:
 
 def start(args: argparse.Namespace, supervisor: Supervisor) -> Running:
     """Start every part; return what the running stack offers once the API answers."""
+    if supervisor.pid_file is not None:
+        _stop_stale_stack(supervisor.pid_file, args.state_file)
     _check_free({"emulator": args.emulator_port, "API": args.http_port})
     template = load_template("local")
     emulator_url = f"http://127.0.0.1:{args.emulator_port}"
@@ -260,6 +280,25 @@ def start(args: argparse.Namespace, supervisor: Supervisor) -> Running:
     supervisor.start("pump", pump + verbose, environment | stack.environment)
     _wait_for_port(args.http_port, "API", supervisor)
     return Running(f"http://127.0.0.1:{args.http_port}", emulator_url, pool, demo_users)
+
+
+def _stop_stale_stack(pid_file: PidFile, state_file: Path) -> None:
+    """Stop what an earlier start of this state file left running (it was killed, say)."""
+    try:
+        stale = pid_file.stop_stale()
+    except StackRunning as running:
+        raise StartupError(
+            f"a local stack with the state file {_shown_path(state_file)} is already running "
+            f"(pid {running.pid}): stop it first (Ctrl-C in its terminal, or kill {running.pid})"
+        ) from None
+    if stale is None:
+        return
+    state_file.unlink(missing_ok=True)  # where that stack was, and its users' passwords
+    if stale:
+        names = [name for name, _ in stale]
+        shown = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
+        pids = ", ".join(str(pid) for _, pid in stale)
+        say(f"[stack] stopped the {shown} (pids {pids}) that an earlier start left running")
 
 
 def _staff_pool(pools: dict[str, UserPool]) -> UserPool:
@@ -320,12 +359,18 @@ def _shown_path(path: Path) -> str:
 
 
 def _interrupt(signum: int, frame: object) -> None:
+    # Once only: `make` passes its own SIGTERM on to this process, so a SIGTERM to make's
+    # process group arrives twice, and a second KeyboardInterrupt raised while stopping would
+    # cut the stopping short and leave the parts running.
+    for handled in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(handled, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
-    supervisor = Supervisor(verbose=args.verbose)
+    pid_file = PidFile(args.state_file.with_suffix(".pid"))
+    supervisor = Supervisor(verbose=args.verbose, pid_file=pid_file)
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _interrupt)
     wrote_state = False
