@@ -43,6 +43,11 @@ NO_AWS := env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN
 # Packaging compiles the zip's bytecode and fetches requirements.txt with it (serverless.yml).
 export ORDERS_PYTHON := $(abspath $(PYTHON))
 SNAPSTART_TEMPLATE := .serverless-snapstart/cloudformation-template-update-stack.json
+LOCAL_TEMPLATE := .serverless-local/cloudformation-template-update-stack.json
+# What `sls package` reads (with node_modules and the interpreter, stamped below): `make run`
+# packages the local stage again only when one of them has changed since the last time.
+PACKAGED_SOURCES := serverless.yml $(wildcard .serverless_plugins/*) ops/dashboard.js requirements.txt \
+	handler.py processors.py $(shell find orders -name '*.py')
 # A value as one shell word in single quotes, and the option `$(2)` with it only if variable $(1)
 # was given on make's command line.
 quote = '$(subst ','\'',$(1))'
@@ -50,7 +55,7 @@ from_command_line = $(if $(filter command line,$(origin $(1))),$(2) $(call quote
 # STAGE local (the default) is the stack `make run` started; any other, the deployed orders-<STAGE>.
 STAGE_OPTIONS = --stage $(call quote,$(or $(STAGE),local)) $(if $(REGION),--region $(call quote,$(REGION)))
 
-.PHONY: test lint docs docs-serve package package-local package-snapstart check-template run demo redrive smoke deploy bench bench-smoke images install clean \
+.PHONY: test lint docs docs-serve package package-snapstart check-template run demo redrive smoke deploy bench bench-smoke images install clean \
 	staff-add staff-list staff-disable token
 
 # package-local first: `sls package --package DIR` clears the default .serverless/ folder.
@@ -147,11 +152,14 @@ images: $(PYTHON_INSTALLED) package ## images/architecture.png, drawn from the p
 	\`dot\`: install the graphviz package (apt-get install graphviz, brew install graphviz)" >&2; exit 1; }
 	$(PYTHON) -m images.architecture
 
-package-local: $(NODE_INSTALLED) $(VENV_MADE) ## the template of the local stage, which `make run` provisions
+package-local: $(LOCAL_TEMPLATE) ## the template of the local stage, which `make run` provisions
+
+$(LOCAL_TEMPLATE): $(PACKAGED_SOURCES) $(NODE_INSTALLED) $(VENV_MADE)
 	@echo "Packaging the local stage (.serverless-local/)"
-	@# osls writes its errors to stdout: keep its output, and show it only if packaging fails.
+	@# osls writes its errors to stdout: keep its output, and show it only if packaging fails
+	@# (and then no template is left that would look up to date).
 	@out=$$($(NO_AWS) node_modules/.bin/sls package --stage local --package .serverless-local 2>&1) \
-		|| { echo "$$out"; exit 1; }
+		|| { rm -f $@; echo "$$out"; exit 1; }
 
 install: $(PYTHON_INSTALLED) $(NODE_INSTALLED)
 
@@ -178,4 +186,4 @@ $(NODE_INSTALLED): package-lock.json
 	@touch $@
 
 clean:
-	rm -rf .serverless .serverless-snapstart .pytest_cache .mypy_cache .ruff_cache site
+	rm -rf .serverless .serverless-local .serverless-snapstart .pytest_cache .mypy_cache .ruff_cache site

@@ -19,6 +19,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from offline.processes import stop_with_supervisor
+
 _WRITE_METHODS = (
     "put_item",
     "update_item",
@@ -112,6 +114,7 @@ def main() -> None:
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())
+    stop_with_supervisor()
     server.start()
     print(f"moto server listening on http://127.0.0.1:{port}", flush=True)
     stopped.wait()

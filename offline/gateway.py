@@ -19,7 +19,6 @@ import json
 import os
 import re
 import signal
-import sys
 import threading
 import time
 import uuid
@@ -36,17 +35,10 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from offline.authorizer import CognitoAuthorizer, Refused, fetch_jwks
+from offline.console import say
 from offline.definition import COGNITO_USER_POOLS, Route, http_routes
 from offline.lambda_runtime import ACCOUNT, InvocationFailed, Saturated, WorkerPool
-
-_console = threading.Lock()
-
-
-def say(line: str) -> None:
-    """Write one whole line, so lines of concurrent requests never mix."""
-    with _console:
-        sys.stdout.write(line + "\n")
-        sys.stdout.flush()
+from offline.processes import stop_with_supervisor
 
 
 def _werkzeug_rule(route: Route, index: int) -> Rule:
@@ -76,6 +68,8 @@ REFUSALS = {
         403, "Missing Authentication Token", "MissingAuthenticationTokenException"
     ),
 }
+# The environ key of a request's header lines as received: (name, value) pairs, in order.
+HEADER_LINES = "offline.header_lines"
 _CONTEXT_VARIABLE = re.compile(r"\$(?:context\.([\w.]+)|\{context\.([\w.]+)\})")
 
 
@@ -158,10 +152,9 @@ def _shown_query(request: Request) -> str:
     return "?" + "&".join(shown) if shown else ""
 
 
-def _printable(text: str, limit: int = 120) -> str:
-    """A reason for the console: one line, escapes instead of control characters, cut short."""
-    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+def _shortened(text: str, limit: int = 120) -> str:
+    """A reason for the console, cut short (``say`` escapes what is not printable)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class Gateway:
@@ -214,7 +207,7 @@ class Gateway:
                 claims = self._authorizer.claims(request.headers.get("Authorization"))
             except Refused as refused:
                 refusal = self._responses.answer("UNAUTHORIZED", request, request_id)
-                return refusal, f" unauthorized ({_printable(str(refused))})"
+                return refusal, f" unauthorized ({_shortened(str(refused))})"
         invocation_id = str(uuid.uuid4())
         event = self._event(request, route, parameters, request_id, claims)
         pool = self._pools[route.function.name]
@@ -246,7 +239,9 @@ class Gateway:
     ) -> dict[str, Any]:
         """The REST API's Lambda proxy (payload 1.0) event; ``claims`` those of the ID token."""
         headers: dict[str, list[str]] = {}
-        for name, value in request.headers.items():
+        # Each line as received; an environ not made by this server (a test client's) has
+        # only one value per name.
+        for name, value in request.environ.get(HEADER_LINES) or request.headers.items():
             headers.setdefault(name, []).append(value)
         query: dict[str, list[str]] = {name: request.args.getlist(name) for name in request.args}
         raw = request.get_data(cache=False)
@@ -339,11 +334,23 @@ class Gateway:
         return note + problem
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """The gateway writes its own line per request; werkzeug's access log would repeat it."""
+class _RequestHandler(WSGIRequestHandler):
+    """Keeps each header line of a request apart, and leaves the request's line to the gateway.
+
+    The WSGI environ has one value per header name: werkzeug joins repeated lines with commas
+    (``Idempotency-Key: a`` twice becomes ``a,a``), where API Gateway keeps each line in
+    ``multiValueHeaders``. The lines as received are put in the environ under ``HEADER_LINES``.
+    """
+
+    def make_environ(self) -> dict[str, Any]:
+        environ: dict[str, Any] = super().make_environ()
+        environ[HEADER_LINES] = [
+            (name, value.replace("\r\n", "")) for name, value in self.headers.items()
+        ]
+        return environ
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        return
+        return  # the gateway writes its own line per request; werkzeug's would repeat it
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -385,10 +392,13 @@ def main(argv: list[str] | None = None) -> None:
     workers = ", ".join(f"{name}: {pool.size} warm workers" for name, pool in pools.items())
     say(f"{len(routes)} routes from serverless.yml ({names}); {workers}")
     app = Gateway(routes, pools, authorizer, responses, args.wait, args.verbose)
-    server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=_QuietHandler)
+    server = make_server(
+        "127.0.0.1", args.port, app, threaded=True, request_handler=_RequestHandler
+    )
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
+    stop_with_supervisor()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     stopping.wait()
     server.shutdown()

@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import signal
-import sys
 import threading
 import time
 from typing import Any
@@ -22,6 +21,7 @@ from urllib.parse import urlsplit
 
 import boto3
 
+from offline.console import say
 from offline.definition import (
     Function,
     Schedule,
@@ -30,18 +30,11 @@ from offline.definition import (
     subscriptions,
 )
 from offline.lambda_runtime import LambdaContext, RequestIdStamp, load_handler, quiet_service_logs
+from offline.processes import stop_with_supervisor
 from offline.sent import show_sent_messages
 
 __all__ = ["QueueWorker", "Subscription", "subscriptions"]
 logger = logging.getLogger("offline.pump")
-_console = threading.Lock()
-
-
-def say(line: str) -> None:
-    """Write one whole line, so the lines of concurrent pollers never mix."""
-    with _console:
-        sys.stdout.write(line + "\n")
-        sys.stdout.flush()
 
 
 def local_url(queue_url: str) -> str:
@@ -269,6 +262,7 @@ def main() -> None:
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
+    stop_with_supervisor()
     found = subscriptions()
     for subscription in found:  # import the handlers, so the service's logging is configured
         load_handler(subscription.handler)

@@ -11,6 +11,8 @@ import logging
 import sys
 from typing import TextIO
 
+from offline.console import say
+
 _PROCESSING_LOGGER = "orders.usecases.status_processing"
 _TAGS = {"email": "[mail]", "sms": "[sms]"}
 
@@ -25,7 +27,7 @@ class SentMessageLines(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         line = format_line(vars(record))
         if line is not None:
-            print(line, file=self._stream, flush=True)
+            say(line, stream=self._stream)
 
 
 def format_line(fields: dict[str, object]) -> str | None:

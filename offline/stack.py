@@ -14,7 +14,6 @@ import argparse
 import contextlib
 import json
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -27,7 +26,9 @@ from typing import Any
 
 import boto3
 
+from offline.console import say
 from offline.identity import DemoUser, UserPool, create_demo_users
+from offline.processes import SUPERVISOR_PID, PidFile, StackRunning
 from offline.provision import ROOT, create_data_stack, load_template, template_path
 
 READY_LINE = "Orders service is running"
@@ -42,10 +43,16 @@ class StartupError(RuntimeError):
 
 @dataclass
 class Supervisor:
-    """Starts the parts as process groups, relays their output, and stops them all."""
+    """Starts the parts as process groups, relays their output, and stops them all.
+
+    Each part is recorded in ``pid_file`` as it starts, so that a later start can stop what
+    this one leaves running if it is killed; each part also stops by itself once this process
+    is gone (``offline.processes.stop_with_supervisor``).
+    """
 
     parts: dict[str, subprocess.Popen[str]] = field(default_factory=dict)
     verbose: bool = False
+    pid_file: PidFile | None = None
 
     def start(self, name: str, command: list[str], environment: dict[str, str]) -> None:
         process = subprocess.Popen(
@@ -60,6 +67,14 @@ class Supervisor:
             start_new_session=True,  # its own process group, so stop() reaches its children
         )
         self.parts[name] = process
+        if self.pid_file is not None:
+            try:
+                self.pid_file.record(name, process.pid, command)
+            except OSError as error:
+                reason = error.strerror or error
+                raise StartupError(
+                    f"cannot record the parts in the pid file {self.pid_file.path}: {reason}"
+                ) from error
         threading.Thread(
             target=self._relay, args=(name, process, self.verbose), daemon=True
         ).start()
@@ -79,6 +94,8 @@ class Supervisor:
                 process.wait()
             # Children of a part (the gateway's Lambda workers) may outlive their parent.
             _signal_group(process, signal.SIGKILL)
+        if self.pid_file is not None:
+            self.pid_file.remove()
 
     @staticmethod
     def _relay(name: str, process: subprocess.Popen[str], verbose: bool) -> None:
@@ -115,17 +132,6 @@ def metrics_line(line: str) -> str | None:
 
 def _number(value: object) -> str:
     return f"{value:g}" if isinstance(value, int | float) else str(value)
-
-
-_console = threading.Lock()
-
-
-def say(line: str) -> None:
-    """Write one whole line: print() writes the text and its newline apart, so two parts' lines
-    could merge into one."""
-    with _console:
-        sys.stdout.write(line + "\n")
-        sys.stdout.flush()
 
 
 def _signal_group(process: subprocess.Popen[str], signum: int) -> None:
@@ -202,8 +208,7 @@ def _environment(emulator_url: str) -> dict[str, str]:
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
         "PYTHONUNBUFFERED": "1",
-        # Cursors are checked with a key made for this run, as a deploy makes one per stack.
-        "ORDERS_CURSOR_KEY": os.environ.get("ORDERS_CURSOR_KEY") or secrets.token_urlsafe(24),
+        SUPERVISOR_PID: str(os.getpid()),
         "PYTHONPATH": str(ROOT),
         "VIRTUAL_ENV": str(venv),
         "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -233,6 +238,8 @@ class Running:
 
 def start(args: argparse.Namespace, supervisor: Supervisor) -> Running:
     """Start every part; return what the running stack offers once the API answers."""
+    if supervisor.pid_file is not None:
+        _stop_stale_stack(supervisor.pid_file, args.state_file)
     _check_free({"emulator": args.emulator_port, "API": args.http_port})
     template = load_template("local")
     emulator_url = f"http://127.0.0.1:{args.emulator_port}"
@@ -275,6 +282,25 @@ def start(args: argparse.Namespace, supervisor: Supervisor) -> Running:
     return Running(f"http://127.0.0.1:{args.http_port}", emulator_url, pool, demo_users)
 
 
+def _stop_stale_stack(pid_file: PidFile, state_file: Path) -> None:
+    """Stop what an earlier start of this state file left running (it was killed, say)."""
+    try:
+        stale = pid_file.stop_stale()
+    except StackRunning as running:
+        raise StartupError(
+            f"a local stack with the state file {_shown_path(state_file)} is already running "
+            f"(pid {running.pid}): stop it first (Ctrl-C in its terminal, or kill {running.pid})"
+        ) from None
+    if stale is None:
+        return
+    state_file.unlink(missing_ok=True)  # where that stack was, and its users' passwords
+    if stale:
+        names = [name for name, _ in stale]
+        shown = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
+        pids = ", ".join(str(pid) for _, pid in stale)
+        say(f"[stack] stopped the {shown} (pids {pids}) that an earlier start left running")
+
+
 def _staff_pool(pools: dict[str, UserPool]) -> UserPool:
     """The one user pool staff sign in to, with its app client."""
     if len(pools) != 1 or not next(iter(pools.values())).client_ids:
@@ -298,7 +324,7 @@ def write_state(path: Path, state: dict[str, Any]) -> None:
         raise StartupError(f"cannot write the state file {path}: {error.strerror}") from error
 
 
-def _banner(running: Running, state_file: Path) -> str:
+def _banner(running: Running, state_file: Path) -> list[str]:
     body = (
         '{"customer": {"name": "Lucía Fernández", "email": "lucia@example.com"}, '
         '"device": {"type": "laptop", "brand": "Lenovo"}, "issue": "Does not boot."}'
@@ -309,23 +335,21 @@ def _banner(running: Running, state_file: Path) -> str:
         for user in running.demo_users
     ]
     first, pool = running.demo_users[0].email, running.pool
-    return "\n".join(
-        [
-            "",
-            f"{READY_LINE}.",
-            f"  API:      {running.api_url}",
-            f"  Emulator: {running.emulator_url}  (AWS_ENDPOINT_URL for aws/boto3)",
-            f"  Staff:    user pool {pool.pool_id}, app client {pool.client_ids[0]}",
-            "Demo staff, one per group (new passwords on every start):",
-            *staff,
-            f"Sign in as one (prints an ID token; reads {_shown_path(state_file)}):",
-            f"  TOKEN=$(make -s token EMAIL={first})",
-            f'  curl -s -X POST {running.api_url}/orders -H "Authorization: Bearer $TOKEN" '
-            f"-H 'Content-Type: application/json' -d '{body}'",
-            "Stop with Ctrl-C.",
-            "",
-        ]
-    )
+    return [
+        "",
+        f"{READY_LINE}.",
+        f"  API:      {running.api_url}",
+        f"  Emulator: {running.emulator_url}  (AWS_ENDPOINT_URL for aws/boto3)",
+        f"  Staff:    user pool {pool.pool_id}, app client {pool.client_ids[0]}",
+        "Demo staff, one per group (new passwords on every start):",
+        *staff,
+        f"Sign in as one (prints an ID token; reads {_shown_path(state_file)}):",
+        f"  TOKEN=$(make -s token EMAIL={first})",
+        f'  curl -s -X POST {running.api_url}/orders -H "Authorization: Bearer $TOKEN" '
+        f"-H 'Content-Type: application/json' -d '{body}'",
+        "Stop with Ctrl-C.",
+        "",
+    ]
 
 
 def _shown_path(path: Path) -> str:
@@ -335,12 +359,18 @@ def _shown_path(path: Path) -> str:
 
 
 def _interrupt(signum: int, frame: object) -> None:
+    # Once only: `make` passes its own SIGTERM on to this process, so a SIGTERM to make's
+    # process group arrives twice, and a second KeyboardInterrupt raised while stopping would
+    # cut the stopping short and leave the parts running.
+    for handled in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(handled, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
-    supervisor = Supervisor(verbose=args.verbose)
+    pid_file = PidFile(args.state_file.with_suffix(".pid"))
+    supervisor = Supervisor(verbose=args.verbose, pid_file=pid_file)
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _interrupt)
     wrote_state = False
@@ -348,14 +378,14 @@ def main(argv: list[str] | None = None) -> int:
         running = start(args, supervisor)
         write_state(args.state_file, running.state())
         wrote_state = True
-        say(_banner(running, args.state_file))
+        say(*_banner(running, args.state_file))
         while (name := supervisor.exited()) is None:
             time.sleep(0.5)
         raise StartupError(f"the {name} part stopped; stopping the rest")
     except KeyboardInterrupt:
         return 0
     except (StartupError, FileNotFoundError) as error:
-        print(f"[stack] {error}", file=sys.stderr, flush=True)
+        say(f"[stack] {error}", stream=sys.stderr)
         return 1
     finally:
         # A second Ctrl-C or SIGTERM (make and a terminal both send one) must not cut the

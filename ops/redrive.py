@@ -3,7 +3,8 @@
 A dry run by default: it prints how many messages each DLQ holds. With ``--apply`` it moves
 them (body and attributes unchanged) to the status queue they came from, where the processor
 sees them again; run it once the cause of the failures is fixed. Works against AWS with your
-usual credentials, or against the local stack with ``--stage local``.
+usual credentials, or with ``--stage local`` against the stack `make run` started, on whatever
+port its state file names.
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ops.stage import LOCAL, StageNotFound, read_local, state_file
 from orders.domain.model import Status
-
-_LOCAL_ENDPOINT = "http://127.0.0.1:4566"
 
 
 def queue_names(stage: str, status: Status) -> tuple[str, str]:
@@ -102,22 +102,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(
                 f"{status.value:<10} moved {moved} of {waiting} message(s) back to {status.value}"
             )
-    except (ClientError, BotoCoreError) as error:
+    except (ClientError, BotoCoreError, StageNotFound) as error:
         print(f"redrive failed: {error}", file=sys.stderr)
         return 1
     return 0
 
 
 def _client(stage: str, region: str) -> Any:
-    if stage != "local":
-        return boto3.client("sqs", region_name=region)
-    return boto3.client(
-        "sqs",
-        region_name=region,
-        endpoint_url=os.environ.get("AWS_ENDPOINT_URL", _LOCAL_ENDPOINT),
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    if stage == LOCAL:  # the emulator `make run` started, wherever its state file says
+        return read_local(state_file()).client("sqs")
+    return boto3.client("sqs", region_name=region)
 
 
 if __name__ == "__main__":

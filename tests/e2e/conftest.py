@@ -124,11 +124,15 @@ class LocalStack:
         return self.process.wait(timeout=30)
 
 
-def start_stack(*extra: str) -> LocalStack:
-    """Start the stack on free ports; failed records come back after 1 s instead of 60 s."""
-    emulator, http = free_ports(2)
-    # Its own state file, so a developer's `make run` keeps theirs.
-    state_file = Path(tempfile.mkdtemp(prefix="orders-e2e-")) / "local-stack.json"
+def start_stack(
+    *extra: str, ports: dict[str, int] | None = None, state_file: Path | None = None
+) -> LocalStack:
+    """Start the stack on free ports (or ``ports``); failed records come back after 1 s instead
+    of 60 s. It writes a state file of its own (or ``state_file``), so a developer's `make run`
+    keeps theirs."""
+    emulator, http = free_ports(2) if ports is None else (ports["emulator"], ports["http"])
+    if state_file is None:
+        state_file = Path(tempfile.mkdtemp(prefix="orders-e2e-")) / "local-stack.json"
     command = [
         sys.executable, "-m", "offline",
         "--emulator-port", str(emulator),
