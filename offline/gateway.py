@@ -39,6 +39,7 @@ from offline.console import say
 from offline.definition import COGNITO_USER_POOLS, Route, http_routes
 from offline.lambda_runtime import ACCOUNT, InvocationFailed, Saturated, WorkerPool
 from offline.processes import stop_with_supervisor
+from orders.api.requests import correlation_id_of
 
 
 def _werkzeug_rule(route: Route, index: int) -> Rule:
@@ -129,7 +130,8 @@ def _is_static(value: str) -> bool:
     return len(value) >= 2 and value[0] == value[-1] == "'"
 
 
-def _saturated(waited_s: float, workers: int) -> Response:
+def _saturated(waited_s: float, workers: int, correlation_id: str, request_id: str) -> Response:
+    """The local stack's own 503, with the headers every answer of the API carries."""
     body = {
         "type": "urn:orders:problem:local-stack-saturated",
         "title": "Service unavailable",
@@ -138,9 +140,12 @@ def _saturated(waited_s: float, workers: int) -> Response:
             f"All {workers} local API workers stayed busy for {waited_s:.0f} s; retry in 1 s."
         ),
     }
-    return Response(
-        json.dumps(body), 503, content_type="application/problem+json", headers={"Retry-After": "1"}
-    )
+    headers = {
+        "Retry-After": "1",
+        "X-Correlation-Id": correlation_id,
+        "x-amzn-RequestId": request_id,
+    }
+    return Response(json.dumps(body), 503, content_type="application/problem+json", headers=headers)
 
 
 def _shown_query(request: Request) -> str:
@@ -214,7 +219,8 @@ class Gateway:
         try:
             result = pool.invoke(event, invocation_id, self._wait_s)
         except Saturated as saturated:
-            return _saturated(saturated.waited_s, pool.size), " (all workers busy)"
+            answer = _saturated(saturated.waited_s, pool.size, correlation_id_of(event), request_id)
+            return answer, " (all workers busy)"
         except InvocationFailed as failure:
             # A function error or timeout: API Gateway answers 502 and logs the reason.
             response = _aws_message(502, "Internal server error")
@@ -351,6 +357,35 @@ class _RequestHandler(WSGIRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         return  # the gateway writes its own line per request; werkzeug's would repeat it
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The HTTP server's own refusals, before the gateway sees a request (a request line over
+        64 KiB: 414; a malformed one: 400; too many header lines: 431), as problem+json with a
+        correlation id like every other answer, not the standard library's HTML page."""
+        status = HTTPStatus(code)
+        request_id = str(uuid.uuid4())
+        body = json.dumps(
+            {
+                "type": f"urn:orders:problem:{status.phrase.lower().replace(' ', '-')}",
+                "title": status.phrase,
+                "status": code,
+                "detail": f"{explain or message or status.description}.".replace("..", "."),
+            }
+        ).encode()
+        self.close_connection = True
+        self.send_response(code, status.phrase)
+        for name, value in (
+            ("Content-Type", "application/problem+json"),
+            ("Content-Length", str(len(body))),
+            ("X-Correlation-Id", request_id),
+            ("x-amzn-RequestId", request_id),
+            ("Connection", "close"),
+        ):
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+        say(f"{self.command or '-'} {code} (refused by the HTTP server: {status.phrase})")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -144,6 +144,18 @@ def test_a_path_or_method_the_api_does_not_declare_gets_api_gateways_answer(
             assert answer.json() == {"message": "Missing Authentication Token"}
 
 
+def test_a_100_kb_url_gets_a_problem_not_the_http_servers_html_page(
+    local_stack: LocalStack,
+) -> None:
+    answer = requests.get(f"{local_stack.api_url}/orders?q={'x' * 100_000}", timeout=30)
+
+    assert answer.status_code == 414
+    assert answer.headers["Content-Type"] == "application/problem+json"
+    assert answer.headers["X-Correlation-Id"]
+    assert answer.json()["type"] == "urn:orders:problem:request-uri-too-long"
+    assert "414 (refused by the HTTP server" in "\n".join(local_stack.output)
+
+
 def test_a_poison_message_ends_in_the_dead_letter_queue(local_stack: LocalStack) -> None:
     sqs = boto3.client(
         "sqs", endpoint_url=local_stack.emulator_url, region_name="us-east-1",

@@ -17,7 +17,7 @@ from werkzeug.test import Client
 from offline.authorizer import CognitoAuthorizer
 from offline.definition import COGNITO_USER_POOLS, DEFINITION, Function, Route, http_routes
 from offline.gateway import Gateway, GatewayResponses
-from offline.lambda_runtime import WorkerPool
+from offline.lambda_runtime import Saturated, WorkerPool
 from tests.support.tokens import jwks, rsa_key, signed
 
 POOL_ID = "us-east-1_L0calP00l"
@@ -228,3 +228,27 @@ def test_an_authorizer_the_local_gateway_cannot_run_is_named_at_start(tmp_path: 
 
     with pytest.raises(ValueError, match="only Cognito user pool authorizers run locally"):
         http_routes(definition)
+
+
+class SaturatedPool(RecordingPool):
+    """Every worker stays busy: each request waits, then is told the stack is saturated."""
+
+    def invoke(self, event: dict[str, Any], request_id: str, wait_s: float) -> dict[str, Any]:
+        raise Saturated(wait_s)
+
+
+@pytest.mark.parametrize(
+    ("sent", "echoed"),
+    [({"X-Correlation-Id": "till-2/receipt-0042"}, "till-2/receipt-0042"), ({}, None)],
+)
+def test_a_saturated_stack_answers_503_with_the_correlation_id_as_every_answer_has(
+    sent: dict[str, str], echoed: str | None
+) -> None:
+    headers = {"Authorization": f"Bearer {frontdesk_token()}", **sent}
+
+    answer = gateway(SaturatedPool()).get("/orders", headers=headers)
+
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == "1"
+    assert answer.json["type"] == "urn:orders:problem:local-stack-saturated"
+    assert answer.headers["X-Correlation-Id"] == (echoed or answer.headers["x-amzn-RequestId"])
