@@ -145,11 +145,8 @@ def parse_list_query(parameters: Mapping[str, str]) -> ListQuery:
     if cursor is not None and not 0 < len(cursor) <= MAX_CURSOR:
         errors.add("cursor", "is not a cursor this service issued")
     ticket = parameters.get("ticket")
-    if ticket is not None:
-        if not TICKET.fullmatch(ticket):
-            errors.add("ticket", "must be a ticket number like R-2026-000123")
-        if cursor is not None:
-            errors.add("cursor", "is never issued for a ticket, whose one page is all there is")
+    if ticket is not None and not TICKET.fullmatch(ticket):
+        errors.add("ticket", "must be a ticket number like R-2026-000123")
     errors.raise_if_any()
     return ListQuery(status, limit, cursor, ticket)
 

@@ -58,6 +58,15 @@ def test_a_ticket_with_a_status_finds_its_order_only_in_that_status(api: Api) ->
     assert api.list(ticket=ticket, status="inprocess").body["items"] == []
 
 
+def test_a_ticket_with_a_cursor_or_limit_still_answers_its_one_page(api: Api) -> None:
+    wanted = api.create(laptop_order()).body
+    cursor = api.list(limit="1").body["nextCursor"] or "not-a-cursor"
+
+    page = api.list(ticket=wanted["ticket"], cursor=cursor, limit="1")
+
+    assert page.body == {"items": [wanted], "nextCursor": None}
+
+
 def test_a_ticket_no_order_has_finds_nothing(api: Api) -> None:
     api.create(laptop_order())
 
