@@ -90,7 +90,7 @@ class OrderService:
             order_id = str(uuid.uuid5(_IDEMPOTENCY_NAMESPACE, scoped))
         order = Order.create(order_id, new, self._clock(), actor)
         try:
-            self._orders.add(order, fingerprint)
+            self._orders.add(order, fingerprint, correlation_id=correlation_id)
         except AlreadyExists as existing:
             if idempotency_key is None:
                 raise
@@ -132,7 +132,9 @@ class OrderService:
             try:
                 if guard.status_in == frozenset():
                     raise ConditionFailed(self._orders.get(order_id))
-                updated = self._orders.update(order_id, change, guard, now)
+                updated = self._orders.update(
+                    order_id, change, guard, now, correlation_id=correlation_id
+                )
             except ConditionFailed as failure:
                 current = failure.current
                 if current is None:
