@@ -98,7 +98,7 @@ class OrderService:
         ticket = ticket_number(now.year, self._tickets.next(now.year))
         order = Order.create(order_id, new, now, actor, ticket)
         try:
-            self._orders.add(order, fingerprint)
+            self._orders.add(order, fingerprint, correlation_id=correlation_id)
         except AlreadyExists as existing:
             if idempotency_key is None:
                 raise
@@ -140,7 +140,9 @@ class OrderService:
             try:
                 if guard.status_in == frozenset():
                     raise ConditionFailed(self._orders.get(order_id))
-                updated = self._orders.update(order_id, change, guard, now)
+                updated = self._orders.update(
+                    order_id, change, guard, now, correlation_id=correlation_id
+                )
             except ConditionFailed as failure:
                 current = failure.current
                 if current is None:

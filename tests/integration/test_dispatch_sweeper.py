@@ -105,6 +105,25 @@ def test_a_status_entered_by_a_blind_update_is_resent_with_its_own_version(
     assert [body["version"] for body in queues.bodies("inprocess")] == [3]
 
 
+def test_a_resent_message_carries_the_correlation_id_of_the_request_that_entered_its_status(
+    api: Api, queues: Queues, sweep: Sweep
+) -> None:
+    order_id = api.create(laptop_order(), headers={"X-Correlation-Id": "till-2/receipt-0042"}).body[
+        "orderId"
+    ]
+    queues.drain("received")  # lost on the way
+    api.update(order_id, {"priority": "urgent"}, headers={"X-Correlation-Id": "desk-edit-7"})
+    fail_sends(1)
+    api.update(order_id, {"status": "inprocess"}, headers={"X-Correlation-Id": "bench-3"})
+
+    assert sweep()["resent"] == 2
+
+    (received,) = queues.bodies("received")
+    (inprocess,) = queues.bodies("inprocess")
+    assert received["correlationId"] == "till-2/receipt-0042"
+    assert inprocess["correlationId"] == "bench-3"
+
+
 # --- index keys -------------------------------------------------------------------------------
 
 
@@ -198,7 +217,11 @@ def test_giving_up_never_removes_a_status_entered_meanwhile(
 
     stored = item(stack, order_id)
     assert report["abandoned"] == 1
-    assert set(stored["pendingDispatch"]["M"]) == {"inprocess", "inprocess:version"}
+    assert set(stored["pendingDispatch"]["M"]) == {
+        "inprocess",
+        "inprocess:version",
+        "inprocess:correlationId",
+    }
     assert "dispatchShard" in stored
 
 

@@ -63,12 +63,50 @@ def functions(template: dict[str, Any]) -> list[Function]:
 
 
 def statements(template: dict[str, Any], role: str) -> list[dict[str, Any]]:
-    """Every statement of a role's inline policies."""
-    return [
-        statement
-        for policy in template["Resources"][role]["Properties"]["Policies"]
-        for statement in policy["PolicyDocument"]["Statement"]
-    ]
+    """Every statement of a role's inline policies, as the stack deploys them."""
+    policies = as_deployed(template, template["Resources"][role]["Properties"]["Policies"])
+    return [statement for policy in policies for statement in policy["PolicyDocument"]["Statement"]]
+
+
+_NO_VALUE = {"Ref": "AWS::NoValue"}
+
+
+def as_deployed(template: dict[str, Any], value: Any) -> Any:
+    """``value`` as CloudFormation deploys the template with its parameters' defaults: each
+    ``Fn::If`` replaced by the branch its condition picks, and ``AWS::NoValue`` left out."""
+    if isinstance(value, list):
+        kept = [as_deployed(template, item) for item in value]
+        return [item for item in kept if item != _NO_VALUE]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"Fn::If"}:
+        condition, if_true, if_false = value["Fn::If"]
+        return as_deployed(template, if_true if holds(template, condition) else if_false)
+    kept_items = {key: as_deployed(template, item) for key, item in value.items()}
+    return {key: item for key, item in kept_items.items() if item != _NO_VALUE}
+
+
+def holds(template: dict[str, Any], condition: str) -> bool:
+    """Whether a condition of the template holds with its parameters' defaults."""
+    return bool(_evaluate(template, template["Conditions"][condition]))
+
+
+def _evaluate(template: dict[str, Any], expression: Any) -> Any:
+    if not isinstance(expression, dict):
+        return expression
+    ((function, argument),) = expression.items()
+    if function == "Ref":
+        return str(template["Parameters"][argument]["Default"])
+    if function == "Condition":
+        return holds(template, argument)
+    values = [_evaluate(template, item) for item in argument]
+    operations = {
+        "Fn::Equals": lambda: values[0] == values[1],
+        "Fn::Not": lambda: not values[0],
+        "Fn::And": lambda: all(values),
+        "Fn::Or": lambda: any(values),
+    }
+    return operations[function]()
 
 
 def granted_actions(template: dict[str, Any], role: str) -> set[str]:

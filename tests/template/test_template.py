@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from offline.provision import load_template
+from tests.support.iam import as_deployed, functions, statements
 from tests.support.packaging import copy_service, package
 from tests.template.conftest import Resources
 
@@ -237,15 +238,16 @@ def test_the_stage_is_throttled_for_every_caller_together(resources: Resources) 
 # --- least privilege ------------------------------------------------------------------------
 
 
-def policy_statements(resources: Resources) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """Every statement of every policy document: (logical id, resource type, statement)."""
-    for key, resource in resources.items():
+def policy_statements(template: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Every statement of every policy document, as deployed: (logical id, resource type,
+    statement)."""
+    for key, resource in template["Resources"].items():
         properties = resource.get("Properties", {})
         documents = [properties.get("PolicyDocument"), properties.get("KeyPolicy")]
         if resource["Type"].startswith("AWS::IAM::"):  # a user pool's Policies are passwords'
             documents += [policy["PolicyDocument"] for policy in properties.get("Policies", [])]
         for document in filter(None, documents):
-            for statement in as_list(document["Statement"]):
+            for statement in as_list(as_deployed(template, document["Statement"])):
                 yield key, resource["Type"], statement
 
 
@@ -274,8 +276,41 @@ def wildcards(statement: dict[str, Any]) -> Iterator[str]:
         yield "Resource"
 
 
-def test_no_policy_allows_a_wildcard_action_or_resource(resources: Resources) -> None:
-    statements = list(policy_statements(resources))
+def sms_grants(template: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Each processor role's statements on every resource, as the stack deploys them."""
+    return {
+        function.role: [s for s in statements(template, function.role) if s["Resource"] == "*"]
+        for function in functions(template)
+        if function.name.startswith("process")
+    }
+
+
+def test_with_sms_each_processor_may_text_a_phone_number(template: dict[str, Any]) -> None:
+    grants = sms_grants(template)
+
+    assert len(grants) == 4
+    assert {role: [s["Sid"] for s in found] for role, found in grants.items()} == {
+        role: ["SmsToPhoneNumbers"] for role in grants
+    }
+
+
+def test_without_sms_no_role_is_granted_anything_on_every_resource(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    template = package_in_copy(
+        tmp_path_factory.mktemp("no-sms"), "--stage", "dev", "--param=smsEnabled=false"
+    )
+
+    grants = sms_grants(template)
+
+    assert len(grants) == 4
+    assert grants == {role: [] for role in grants}
+    variables = template["Resources"]["ApiLambdaFunction"]["Properties"]["Environment"]
+    assert variables["Variables"]["SMS_ENABLED"] == "false"
+
+
+def test_no_policy_allows_a_wildcard_action_or_resource(template: dict[str, Any]) -> None:
+    statements = list(policy_statements(template))
     assert len(statements) > 20  # the five roles and the alarms key are all read
     offending = [
         (key, statement[part])

@@ -30,7 +30,9 @@ class FakeOrderRepository:
         self.fingerprints: dict[str, str | None] = {}
         self.writes = 0
 
-    def add(self, order: Order, fingerprint: str | None = None) -> None:
+    def add(
+        self, order: Order, fingerprint: str | None = None, correlation_id: str | None = None
+    ) -> None:
         current = self.orders.get(order.order_id)
         if current is not None:
             raise AlreadyExists(current, self.fingerprints.get(order.order_id))
@@ -50,7 +52,14 @@ class FakeOrderRepository:
     def get_many(self, order_ids: Iterable[str]) -> dict[str, Order]:
         return {oid: self.orders[oid] for oid in set(order_ids) if oid in self.orders}
 
-    def update(self, order_id: str, change: Change, guard: Guard, at: datetime) -> Order:
+    def update(
+        self,
+        order_id: str,
+        change: Change,
+        guard: Guard,
+        at: datetime,
+        correlation_id: str | None = None,
+    ) -> Order:
         current = self.orders.get(order_id)
         if current is None or not guard.admits(current, change):
             raise ConditionFailed(current)

@@ -58,7 +58,7 @@ class DynamoDispatchLedger:
 
     def record_resend(self, order_id: str, pending: PendingMessage, at: datetime) -> bool:
         """Count one more send of ``pending`` at ``at``; ``False`` if it is no longer pending."""
-        entered, _, resends, sent_at = pending_entry_keys(pending.message.status.value)
+        entered, _, resends, sent_at, _ = pending_entry_keys(pending.message.status.value)
         return self._update_if(
             order_id,
             UpdateExpression="SET #pending.#resends = :resends, #pending.#sentAt = :at",
@@ -84,14 +84,16 @@ class DynamoDispatchLedger:
         """
         names = dict(
             zip(
-                ("#e", "#v", "#r", "#s"),
+                ("#e", "#v", "#r", "#s", "#c"),
                 pending_entry_keys(pending.message.status.value),
                 strict=True,
             )
         )
         return self._update_if(
             order_id,
-            UpdateExpression="REMOVE #pending.#e, #pending.#v, #pending.#r, #pending.#s",
+            UpdateExpression=(
+                "REMOVE #pending.#e, #pending.#v, #pending.#r, #pending.#s, #pending.#c"
+            ),
             ConditionExpression="#pending.#e = :entered",
             ExpressionAttributeNames={"#pending": PENDING, **names},
             ExpressionAttributeValues={
@@ -160,16 +162,19 @@ def _due(item: Mapping[str, Any]) -> DueDispatch:
             continue
         try:
             status = Status(name)
-            _, version_key, resends_key, sent_key = pending_entry_keys(name)
+            _, version_key, resends_key, sent_key, correlation_key = pending_entry_keys(name)
             occurred_at = parse_timestamp(entered)
             version = marks.get(version_key, fields["version"])
             resends = marks.get(resends_key, 0 if version_key in marks else legacy_resends)
             last_sent = parse_timestamp(marks[sent_key]) if sent_key in marks else occurred_at
+            correlation_id = marks.get(correlation_key)
             if type(version) is not int or type(resends) is not int:
                 raise TypeError("version and resends are whole numbers")
+            if not (correlation_id is None or isinstance(correlation_id, str)):
+                raise TypeError("a correlation id is text")
         except (ValueError, TypeError, KeyError) as error:
             unreadable.append(f"{name}: {error}")
             continue
-        message = StatusMessage(fields["orderId"], status, version, occurred_at)
+        message = StatusMessage(fields["orderId"], status, version, occurred_at, correlation_id)
         pending.append(PendingMessage(message, resends, last_sent))
     return DueDispatch(fields["orderId"], tuple(pending), tuple(unreadable))

@@ -15,7 +15,9 @@ from orders.domain.timestamps import format_timestamp
 class UpdateExpression:
     """Builds the UpdateExpression of a change: placeholders for every name and value."""
 
-    def __init__(self, change: Change, at: datetime, grace: timedelta) -> None:
+    def __init__(
+        self, change: Change, at: datetime, grace: timedelta, correlation_id: str | None = None
+    ) -> None:
         self.names: dict[str, str] = {}
         self.values: dict[str, Any] = {}
         self.fields = [
@@ -31,11 +33,17 @@ class UpdateExpression:
             history = self.name("history")
             self._sets.append(f"{history} = list_append({history}, {self.value([entry])})")
             # The new status's message is pending until its processor records it, with the
-            # version this write gives the order (the stored one + 1: the write is blind).
-            entered, version_key, _, _ = pending_entry_keys(change.entered.status.value)
+            # version this write gives the order (the stored one + 1: the write is blind) and
+            # the correlation id of the request.
+            entered, version_key, _, _, correlation_key = pending_entry_keys(
+                change.entered.status.value
+            )
             pending = self.name(PENDING)
             self._sets.append(f"{pending}.{self.name(entered)} = {self.value(entry['at'])}")
             self._sets.append(f"{pending}.{self.name(version_key)} = {version} + {self.value(1)}")
+            if correlation_id is not None:
+                correlation = f"{pending}.{self.name(correlation_key)}"
+                self._sets.append(f"{correlation} = {self.value(correlation_id)}")
             # The newest status gets its whole grace: an earlier pending status waits with it
             # (each is checked against its own last send), never the other way round.
             due_at = self.value(format_timestamp(at + grace))

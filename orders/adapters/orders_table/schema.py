@@ -12,13 +12,21 @@ DISPATCH_INDEX = "byDispatchDue"
 # the sweeper gives up on it). The index is sparse, so the sweeper reads only those orders.
 DISPATCH_SHARD = "pending"
 # ``pendingDispatch`` holds, per status whose message is unconfirmed, when it was entered
-# (``<status>``), the version that entered it, how often it was sent again and when last.
+# (``<status>``), the version that entered it, how often it was sent again and when last, and
+# the correlation id of the request that entered it (so that a resend carries it too).
 PENDING = "pendingDispatch"
 
 
-def pending_entry_keys(status: str) -> tuple[str, str, str, str]:
-    """One status's keys in ``pendingDispatch``: entered at, version, resends, last sent."""
-    return status, f"{status}:version", f"{status}:attempts", f"{status}:sentAt"
+def pending_entry_keys(status: str) -> tuple[str, str, str, str, str]:
+    """One status's keys in ``pendingDispatch``: entered at, version, resends, last sent,
+    correlation id."""
+    return (
+        status,
+        f"{status}:version",
+        f"{status}:attempts",
+        f"{status}:sentAt",
+        f"{status}:correlationId",
+    )
 
 
 def ticket_counter_key(year: int) -> dict[str, Any]:

@@ -44,12 +44,19 @@ class DynamoOrderStore:
         # How long a status message may legitimately take before the sweeper sends it again.
         self._grace = grace
 
-    def add(self, order: Order, fingerprint: str | None = None) -> None:
-        """Store a new order; raise ``AlreadyExists`` if its id is taken."""
+    def add(
+        self, order: Order, fingerprint: str | None = None, correlation_id: str | None = None
+    ) -> None:
+        """Store a new order; raise ``AlreadyExists`` if its id is taken.
+
+        ``correlation_id``: the request's, kept with its pending status message.
+        """
         item = documents.order_to_document(order)
         entered = order.history[-1]
-        at_key, version_key, _, _ = pending_entry_keys(entered.status.value)
+        at_key, version_key, _, _, correlation_key = pending_entry_keys(entered.status.value)
         item[PENDING] = {at_key: format_timestamp(entered.at), version_key: order.version}
+        if correlation_id is not None:
+            item[PENDING][correlation_key] = correlation_id
         item["dispatchShard"] = DISPATCH_SHARD
         item["dispatchDue"] = format_timestamp(entered.at + self._grace)
         if fingerprint is not None:
@@ -98,9 +105,19 @@ class DynamoOrderStore:
                 found[order.order_id] = order
         return found
 
-    def update(self, order_id: str, change: Change, guard: Guard, at: datetime) -> Order:
-        """Apply ``change`` if ``guard`` holds, else raise ``ConditionFailed``."""
-        expression = UpdateExpression(change, at, self._grace)
+    def update(
+        self,
+        order_id: str,
+        change: Change,
+        guard: Guard,
+        at: datetime,
+        correlation_id: str | None = None,
+    ) -> Order:
+        """Apply ``change`` if ``guard`` holds, else raise ``ConditionFailed``.
+
+        ``correlation_id``: the request's, kept with the message of a status it enters.
+        """
+        expression = UpdateExpression(change, at, self._grace, correlation_id)
         conditions = ["attribute_exists(orderId)"]
         if guard.expected_version is not None:
             conditions.append(
@@ -143,11 +160,11 @@ class DynamoOrderStore:
         Touches nothing else on the order, so a late record never regresses its status. The
         status's pending entry goes with it, and when that entry was all that was pending the
         order leaves the dispatch index in the same write. The write first assumes the usual
-        entry (entered, version: sent once); if the order holds more, it is written again from
+        entry (``_usual_entry``: sent once); if the order holds more, it is written again from
         what the failed condition returned, so a status pending beside it keeps the index.
         """
         keys = pending_entry_keys(status.value)
-        recorded, old = self._record(order_id, status, record, keys[:2])
+        recorded, old = self._record(order_id, status, record, _usual_entry(status, record))
         if recorded is None:
             pending = set((old or {}).get(PENDING) or {})
             alone = tuple(name for name in keys if name in pending)
@@ -195,11 +212,14 @@ class DynamoOrderStore:
         throttling), each record is written on its own, so one order never fails another.
         """
         if len(records) > 1:
-            # Each as the usual single pending entry (entered, version); an order holding more
+            # Each as the usual single pending entry (``_usual_entry``); an order holding more
             # fails the lot, and the one-by-one writes below handle it.
-            usual = pending_entry_keys(status.value)[:2]
             updates = [
-                {"Update": self._record_update(order_id, status, record, usual)}
+                {
+                    "Update": self._record_update(
+                        order_id, status, record, _usual_entry(status, record)
+                    )
+                }
                 for order_id, record in records.items()
             ]
             try:
@@ -250,6 +270,13 @@ class DynamoOrderStore:
                 return items
             time.sleep(0.05 * 2**attempt)
         raise DependencyUnavailable("BatchGetItem left keys unprocessed")
+
+
+def _usual_entry(status: Status, record: Mapping[str, Any]) -> tuple[str, ...]:
+    """The keys of a status's pending entry when its message was sent once: when it was entered,
+    the version, and the request's correlation id, which the processing record repeats."""
+    entered, version, _, _, correlation = pending_entry_keys(status.value)
+    return (entered, version, correlation) if "correlationId" in record else (entered, version)
 
 
 # A batch writes one of these per record, each the same but for the key and the record: made
