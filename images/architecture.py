@@ -291,18 +291,17 @@ def _permitted_calls(
 ) -> Iterator[Edge]:
     """One edge per resource the function's role lets it call, labelled with the calls."""
     calls: dict[str, list[str]] = {}
-    for policy in role["Properties"].get("Policies", []):
-        for statement in policy["PolicyDocument"]["Statement"]:
-            actions = _listed(statement["Action"])
-            for resource in _listed(statement["Resource"]):
-                target = _resource_key(resource)
-                for action in actions:
-                    service, _, call = action.partition(":")
-                    # Reading its own queue is the event source, drawn as queue → function.
-                    own_queue = consumers.get(target or "", ("",))[0] == name
-                    if target is None or service == "logs" or own_queue:
-                        continue
-                    calls.setdefault(target, []).append(call)
+    for statement in _statements(role):
+        actions = _listed(statement["Action"])
+        for resource in _listed(statement["Resource"]):
+            target = _resource_key(resource)
+            for action in actions:
+                service, _, call = action.partition(":")
+                # Reading its own queue is the event source, drawn as queue → function.
+                own_queue = consumers.get(target or "", ("",))[0] == name
+                if target is None or service == "logs" or own_queue:
+                    continue
+                calls.setdefault(target, []).append(call)
     for target, names in calls.items():
         yield Edge(name, target, ", ".join(dict.fromkeys(names)))
 
@@ -310,9 +309,19 @@ def _permitted_calls(
 def _grants_sms(role: Mapping[str, Any]) -> bool:
     return any(
         statement["Resource"] == "*" and "sns:Publish" in _listed(statement["Action"])
-        for policy in role["Properties"].get("Policies", [])
-        for statement in policy["PolicyDocument"]["Statement"]
+        for statement in _statements(role)
     )
+
+
+def _statements(role: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """The role's policy statements as a stage with the default parameters has them: a
+    statement under ``Fn::If`` is drawn as granted (its condition's default, e.g. SMS on)."""
+    for policy in role["Properties"].get("Policies", []):
+        for statement in policy["PolicyDocument"]["Statement"]:
+            if "Fn::If" in statement:
+                statement = statement["Fn::If"][1]
+            if "Action" in statement:
+                yield statement
 
 
 def _resource_key(resource: Any) -> str | None:

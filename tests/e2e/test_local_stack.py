@@ -153,7 +153,11 @@ def test_a_100_kb_url_gets_a_problem_not_the_http_servers_html_page(
     assert answer.headers["Content-Type"] == "application/problem+json"
     assert answer.headers["X-Correlation-Id"]
     assert answer.json()["type"] == "urn:orders:problem:request-uri-too-long"
-    assert "414 (refused by the HTTP server" in "\n".join(local_stack.output)
+    # The console line is written once the answer is sent: give it a moment to arrive.
+    deadline = time.monotonic() + 10
+    while "414 (refused by the HTTP server" not in "\n".join(local_stack.output):
+        assert time.monotonic() < deadline, "no console line for the refused request"
+        time.sleep(0.1)
 
 
 def test_a_poison_message_ends_in_the_dead_letter_queue(local_stack: LocalStack) -> None:
