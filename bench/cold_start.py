@@ -286,7 +286,8 @@ def _capture(
 
 
 def _order_id_of(calls: list[Call]) -> str:
-    found = re.search(r'"orderId": \{"S": "([0-9a-f-]{36})"', json.dumps(calls[0].params))
+    # The first call that names an order (a create draws its ticket number first).
+    found = re.search(r'"orderId": \{"S": "([0-9a-f-]{36})"', json.dumps([c.params for c in calls]))
     if found is None:
         raise RuntimeError("no order id in the captured calls")
     return found.group(1)

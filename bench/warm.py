@@ -162,7 +162,11 @@ def _scenarios() -> list[Scenario]:
         Scenario(
             "POST /orders",
             api("POST", "/orders", body=laptop_order()),
-            [("put_item", {}), ("send_message", _SENT)],
+            [
+                ("update_item", {"Attributes": {"next": {"N": "123"}}}),  # the ticket counter
+                ("put_item", {}),
+                ("send_message", _SENT),
+            ],
         ),
         Scenario(
             "GET /orders/{id}",
